@@ -1,0 +1,98 @@
+package org.corral.bus;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.corral.config.DomainXml;
+import org.corral.config.model.Domain;
+import org.corral.core.Container;
+import org.corral.core.ContainerRegistry;
+import org.corral.core.CorralException;
+import org.corral1.ContainerEntry;
+import org.freedesktop.dbus.DBusPath;
+import org.freedesktop.dbus.types.UInt32;
+import org.freedesktop.dbus.types.Variant;
+
+/**
+ * The bus face of the registry at /org/corral1. Each method: validate the arguments, authorize
+ * the caller, act through the core, reply. Per-container verbs taking a name delegate to the
+ * same code as the container object's methods.
+ */
+final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.interfaces.Properties {
+
+    private final ContainerRegistry registry;
+    private final Authorizer authorizer;
+    private final PropertyTable properties;
+
+    ManagerObject(ContainerRegistry registry, Authorizer authorizer, String version) {
+        this.registry = registry;
+        this.authorizer = authorizer;
+        this.properties = new PropertyTable("org.corral1.Manager").add("Version", () -> version);
+    }
+
+    @Override
+    public String getObjectPath() {
+        return OBJECT_PATH;
+    }
+
+    @Override
+    public DBusPath DefineXML(String xml) {
+        return BusCalls.handle("DefineXML", () -> {
+            Domain definition = DomainXml.parse(xml);
+            authorizer.authorize(Authorizer.MANAGE, "define", definition.getName());
+            return path(registry.define(definition));
+        });
+    }
+
+    @Override
+    public List<ContainerEntry> ListContainers() {
+        return BusCalls.handle("ListContainers", () -> {
+            List<ContainerEntry> out = new ArrayList<>();
+            for (Container c : registry.list()) {
+                out.add(new ContainerEntry(c.name(), c.uuid(), c.state().busName(), path(c)));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public DBusPath GetContainer(String name) {
+        return BusCalls.handle("GetContainer", () -> path(registry.lookup(name)));
+    }
+
+    @Override
+    public DBusPath GetContainerByUUID(String uuid) {
+        return BusCalls.handle("GetContainerByUUID", () -> path(registry.lookupByUuid(uuid)));
+    }
+
+    @Override
+    public String GetContainerXML(String name, UInt32 flags) {
+        return BusCalls.handle("GetContainerXML", () -> ContainerObject.xml(registry.lookup(name), flags));
+    }
+
+    @Override
+    public void UndefineContainer(String name) {
+        BusCalls.handle("UndefineContainer", () -> ContainerObject.undefine(registry, authorizer, name));
+    }
+
+    private static DBusPath path(Container c) {
+        return new DBusPath(ObjectPaths.container(c.name()));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <A> A Get(String iface, String name) {
+        return (A) properties.get(iface, name);
+    }
+
+    @Override
+    public <A> void Set(String iface, String name, A value) {
+        properties.set(iface, name);
+    }
+
+    @Override
+    public Map<String, Variant<?>> GetAll(String iface) {
+        return properties.getAll(iface);
+    }
+}

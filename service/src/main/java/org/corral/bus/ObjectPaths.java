@@ -1,0 +1,14 @@
+package org.corral.bus;
+
+import org.corral1.Container;
+
+/** Where objects live on the bus. */
+final class ObjectPaths {
+
+    private ObjectPaths() {
+    }
+
+    static String container(String name) {
+        return Container.PATH_PREFIX + "/" + BusLabel.escape(name);
+    }
+}

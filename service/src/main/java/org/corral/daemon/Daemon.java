@@ -1,0 +1,103 @@
+package org.corral.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.corral.bus.BusService;
+import org.corral.config.model.Domain;
+import org.corral.core.ContainerRegistry;
+import org.corral.core.CorralException;
+import org.corral.store.ConfigStore;
+import org.freedesktop.dbus.connections.IDisconnectCallback;
+import org.freedesktop.dbus.connections.impl.DBusConnection;
+import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
+import org.freedesktop.dbus.exceptions.DBusException;
+
+import sun.misc.Signal;
+
+/**
+ * The service's life, in the order machined's main() has it: directories, load state, export
+ * every object, take the bus name, serve until SIGTERM/SIGINT or the bus goes away, then close.
+ */
+final class Daemon {
+
+    private static final Logger LOG = LogManager.getLogger(Daemon.class);
+
+    /** D-Bus handler threads; handlers are short (no handler waits on a container). */
+    private static final int METHOD_CALL_THREADS = 4;
+
+    private final Settings settings;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final AtomicInteger exitCode = new AtomicInteger(0);
+
+    Daemon(Settings settings) {
+        this.settings = settings;
+    }
+
+    int run() {
+        // The JVM's default SIGTERM action exits with 143, which systemd counts as a failure.
+        Signal.handle(new Signal("TERM"), s -> requestStop(0, "SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> requestStop(0, "SIGINT"));
+
+        ContainerRegistry registry;
+        try {
+            ConfigStore store = new ConfigStore(settings.configDir());
+            store.open();
+            Files.createDirectories(settings.runtimeDir());
+            registry = new ContainerRegistry(store);
+            for (Domain d : store.loadAll()) {
+                try {
+                    registry.restore(d);
+                } catch (CorralException e) {
+                    LOG.error("skipping {}: {}", store.pathOf(d.getName()), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("cannot prepare {} or {}: {}", settings.configDir(), settings.runtimeDir(), e.toString());
+            return 1;
+        }
+
+        try (DBusConnection bus = connect()) {
+            new BusService(bus, registry, Version.get()).start();
+            LOG.info("corrald {} serving {} on the bus: config {}, runtime {}, {} container(s)",
+                    Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
+                    registry.list().size());
+            stop.await();
+        } catch (DBusException e) {
+            LOG.error("cannot serve {} on the bus: {}", org.corral1.Manager.BUS_NAME, e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            LOG.warn("closing the bus connection failed: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("corrald stopped");
+        return exitCode.get();
+    }
+
+    private DBusConnection connect() throws DBusException {
+        return DBusConnectionBuilder.forSystemBus()
+                .withShared(false)
+                .withDisconnectCallback(new IDisconnectCallback() {
+                    @Override
+                    public void disconnectOnError(IOException e) {
+                        // A dbus-java connection is deaf after this; exit so activation can start afresh.
+                        requestStop(1, "loss of the bus connection (" + e.getMessage() + ")");
+                    }
+                })
+                .receivingThreadConfig().withMethodCallThreadCount(METHOD_CALL_THREADS).connectionConfig()
+                .build();
+    }
+
+    private void requestStop(int code, String why) {
+        if (stop.getCount() > 0) {
+            LOG.info("stopping on {}", why);
+            exitCode.compareAndSet(0, code);
+            stop.countDown();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.corral.daemon;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where corrald keeps things. Defaults are the packaged locations; tests and packagers override
+ * them with options or environment variables (options win).
+ */
+record Settings(Path configDir, Path runtimeDir) {
+
+    static final Path DEFAULT_CONFIG_DIR = Path.of("/etc/corral/containers");
+    static final Path DEFAULT_RUNTIME_DIR = Path.of("/run/corral");
+
+    static final String USAGE = """
+            usage: corrald [--config-dir DIR] [--runtime-dir DIR]
+              --config-dir DIR   container definitions (default /etc/corral/containers, env CORRAL_CONFIG_DIR)
+              --runtime-dir DIR  live state (default /run/corral, env CORRAL_RUNTIME_DIR)
+            The bus is $DBUS_SYSTEM_BUS_ADDRESS, else the system bus.""";
+
+    static Settings parse(String[] args, Map<String, String> env) {
+        Path config = pathFrom(env.get("CORRAL_CONFIG_DIR"), DEFAULT_CONFIG_DIR);
+        Path runtime = pathFrom(env.get("CORRAL_RUNTIME_DIR"), DEFAULT_RUNTIME_DIR);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--config-dir" -> config = Path.of(value(args, ++i, arg));
+                case "--runtime-dir" -> runtime = Path.of(value(args, ++i, arg));
+                case "--help", "-h" -> throw new UsageException(null);
+                default -> throw new UsageException("unknown argument '" + arg + "'");
+            }
+        }
+        return new Settings(config.toAbsolutePath(), runtime.toAbsolutePath());
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length || args[i].isEmpty()) {
+            throw new UsageException(option + " needs a directory");
+        }
+        return args[i];
+    }
+
+    private static Path pathFrom(String value, Path fallback) {
+        return value == null || value.isEmpty() ? fallback : Path.of(value);
+    }
+
+    /** Bad command line; a null message means --help. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
