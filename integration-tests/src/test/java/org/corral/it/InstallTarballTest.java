@@ -1,0 +1,275 @@
+package org.corral.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+
+/** The install tarball: layout, modes, the wrapper script, and the files the bus, polkit and systemd read. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class InstallTarballTest {
+    private static final List<String> REQUIRED = List.of(
+            "usr/libexec/corral/corrald",
+            "usr/share/dbus-1/system-services/org.corral1.service",
+            "usr/share/dbus-1/system.d/org.corral1.conf",
+            "usr/share/polkit-1/actions/org.corral1.policy",
+            "usr/lib/systemd/system/corral.service",
+            "etc/corral/containers/");
+
+    private final Install install = Install.fromBuild();
+    private Path scratch;
+
+    @BeforeEach
+    void scratch() throws IOException {
+        scratch = Files.createTempDirectory("corral-it-install");
+    }
+
+    @AfterEach
+    void cleanup() {
+        Processes.deleteTree(scratch);
+    }
+
+    /** "mode path" per entry, from tar -tvzf. */
+    private static Map<String, String> tarEntries() {
+        Path tarball = Install.tarball();
+        assertTrue(Files.isRegularFile(tarball), "tarball " + tarball + " exists");
+        Cli.Result r = Cli.exec(List.of("tar", "-tvzf", tarball.toString()), Map.of(), Duration.ofSeconds(60))
+                .assertSuccess();
+        Map<String, String> entries = new LinkedHashMap<>();
+        for (String line : r.stdout().split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.trim().split("\\s+", 6);
+            entries.put(f[5], f[0]);
+        }
+        return entries;
+    }
+
+    @Test
+    void tarballIsRootedAtSlashAndHoldsEveryPath() {
+        Map<String, String> entries = tarEntries();
+        for (String path : entries.keySet()) {
+            assertTrue(path.startsWith("usr/") || path.startsWith("etc/"),
+                    "entry " + path + " lies under usr/ or etc/ (no leading directory)");
+            assertFalse(path.startsWith("/") || path.contains(".."), "entry " + path + " is relative and stays inside");
+            assertFalse(path.endsWith(".pom"), "no .pom entries: " + path);
+        }
+        for (String required : REQUIRED) {
+            assertTrue(entries.containsKey(required), "tarball holds " + required + "; it has " + entries.keySet());
+        }
+        assertEquals("-rwxr-xr-x", entries.get("usr/libexec/corral/corrald"), "mode of corrald");
+        assertTrue(entries.get("etc/corral/containers/").startsWith("d"), "etc/corral/containers is a directory");
+        assertTrue(entries.keySet().stream().noneMatch(p -> p.startsWith("etc/corral/containers/") && !p.equals("etc/corral/containers/")),
+                "etc/corral/containers is empty");
+        if (Files.isRegularFile(Install.projectRoot().resolve("README.md"))) {
+            assertTrue(entries.containsKey("usr/share/doc/corral/README.md"), "README.md is installed as documentation");
+        }
+    }
+
+    @Test
+    void tarballHoldsTheServiceAndItsRuntimeJarsOnly() {
+        Set<String> jars = new HashSet<>();
+        for (String path : tarEntries().keySet()) {
+            if (path.startsWith("usr/lib/corral/") && !path.endsWith("/")) {
+                assertTrue(path.endsWith(".jar"), "only jars in usr/lib/corral: " + path);
+                jars.add(path.substring("usr/lib/corral/".length()));
+            }
+        }
+        String v = Install.version();
+        for (String jar : List.of("corral-service-" + v + ".jar", "corral-interfaces-" + v + ".jar",
+                "dbus-java-core-5.1.1.jar", "dbus-java-transport-junixsocket-5.1.1.jar",
+                "jakarta.xml.bind-api-4.0.2.jar", "jaxb-runtime-4.0.5.jar")) {
+            assertTrue(jars.contains(jar), jar + " is installed; jars: " + jars);
+        }
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith("junixsocket-common-")), "junixsocket is installed: " + jars);
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith("log4j-core-")), "log4j is installed: " + jars);
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith("junit") || j.startsWith("opentest4j")),
+                "no test jars: " + jars);
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith("dbus-java-transport-jnr")),
+                "exactly one dbus-java transport: " + jars);
+    }
+
+    @Test
+    void installedWrapperIsExecutable() throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(install.corrald());
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(perms));
+        assertTrue(Files.readString(install.corrald()).startsWith("#!/bin/sh\n"), "POSIX sh script");
+        Cli.exec(List.of("sh", "-n", install.corrald().toString()), Map.of(), Duration.ofSeconds(10)).assertSuccess();
+    }
+
+    /** A stand-in java that prints its arguments one per line. */
+    private Path fakeJava(String dirName) throws IOException {
+        Path dir = Files.createDirectories(scratch.resolve(dirName));
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return java;
+    }
+
+    private static List<String> expectedArgs(Path libDir, String... extra) {
+        List<String> args = new ArrayList<>(List.of(extra));
+        args.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-cp", libDir + "/*", "org.corral.daemon.Main"));
+        return args;
+    }
+
+    @Test
+    void wrapperExecsJavaFromCorralJavaWithOptionsAndJarsBesideIt() throws IOException {
+        Path java = fakeJava("alt");
+        Cli.Result r = Cli.exec(List.of(install.corrald().toString(), "--config-dir", "/c d", "--runtime-dir", "/r"),
+                Map.of("CORRAL_JAVA", java.toString(), "CORRAL_JAVA_OPTS", "-Xmx64m -Dcorral.x=*"),
+                Duration.ofSeconds(30)).assertSuccess();
+        List<String> expected = expectedArgs(install.libDir().toRealPath(), "-Xmx64m", "-Dcorral.x=*");
+        expected.addAll(List.of("--config-dir", "/c d", "--runtime-dir", "/r"));
+        assertEquals(expected, List.of(r.stdout().split("\n")));
+    }
+
+    @Test
+    void wrapperFindsJavaOnPathAndWorksFromADestdirAndThroughASymlink() throws IOException {
+        Path destdir = Files.createDirectories(scratch.resolve("destdir"));
+        Cli.exec(List.of("tar", "-xzf", Install.tarball().toString(), "-C", destdir.toString()), Map.of(),
+                Duration.ofSeconds(60)).assertSuccess();
+        Path java = fakeJava("bin");
+        String path = java.getParent() + ":/usr/bin:/bin";
+        Path corrald = destdir.resolve("usr/libexec/corral/corrald");
+        Path link = scratch.resolve("corrald-link");
+        Files.createSymbolicLink(link, corrald);
+        for (Path started : List.of(corrald, link)) {
+            Cli.Result r = Cli.exec(List.of("env", "-u", "CORRAL_JAVA", "-u", "CORRAL_JAVA_OPTS", "PATH=" + path,
+                    started.toString(), "x"), Map.of(), Duration.ofSeconds(30)).assertSuccess();
+            List<String> expected = expectedArgs(destdir.resolve("usr/lib/corral").toRealPath());
+            expected.add("x");
+            assertEquals(expected, List.of(r.stdout().split("\n")), "started as " + started);
+        }
+    }
+
+    @Test
+    void activationFileHasTheRightKeys() throws IOException {
+        List<String> lines = Files.readAllLines(install.activationFile()).stream()
+                .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        assertEquals("[D-BUS Service]", lines.get(0), "the only section");
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            assertFalse(line.startsWith("["), "one section only: " + line);
+            int eq = line.indexOf('=');
+            assertTrue(eq > 0, "key=value: " + line);
+            keys.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        assertEquals(Map.of("Name", "org.corral1", "Exec", "/usr/libexec/corral/corrald", "User", "root",
+                "SystemdService", "corral.service"), keys);
+    }
+
+    private static Document parse(Path file) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        return f.newDocumentBuilder().parse(new InputSource(new StringReader(Files.readString(file))));
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        List<Element> result = new ArrayList<>();
+        NodeList nodes = parent.getElementsByTagName(name);
+        for (int i = 0; i < nodes.getLength(); i++) {
+            result.add((Element) nodes.item(i));
+        }
+        return result;
+    }
+
+    @Test
+    void busPolicyLetsRootOwnAndEverybodyCall() throws Exception {
+        Element root = parse(install.busPolicy()).getDocumentElement();
+        assertEquals("busconfig", root.getTagName());
+        boolean rootOwns = false;
+        boolean everybodySends = false;
+        boolean everybodyReceives = false;
+        for (Element policy : children(root, "policy")) {
+            for (Element allow : children(policy, "allow")) {
+                if ("root".equals(policy.getAttribute("user")) && "org.corral1".equals(allow.getAttribute("own"))) {
+                    rootOwns = true;
+                }
+                if ("default".equals(policy.getAttribute("context"))) {
+                    // Unrestricted: no send_interface/send_member limits, so Introspectable, Properties, Peer work.
+                    if ("org.corral1".equals(allow.getAttribute("send_destination"))
+                            && allow.getAttributes().getLength() == 1) {
+                        everybodySends = true;
+                    }
+                    if ("org.corral1".equals(allow.getAttribute("receive_sender"))) {
+                        everybodyReceives = true;
+                    }
+                }
+                assertFalse("default".equals(policy.getAttribute("context")) && allow.hasAttribute("own"),
+                        "the default context may not own anything");
+            }
+            assertTrue(children(policy, "deny").isEmpty(), "no deny rules needed");
+        }
+        assertTrue(rootOwns, "root may own org.corral1");
+        assertTrue(everybodySends, "default context may send to org.corral1, every interface");
+        assertTrue(everybodyReceives, "default context may receive from org.corral1");
+    }
+
+    @Test
+    void polkitActionsAreDeclared() throws Exception {
+        Element root = parse(install.polkitActions()).getDocumentElement();
+        assertEquals("policyconfig", root.getTagName());
+        Map<String, Element> actions = new LinkedHashMap<>();
+        for (Element a : children(root, "action")) {
+            actions.put(a.getAttribute("id"), a);
+            assertFalse(children(a, "description").get(0).getTextContent().isBlank(), "description of " + a.getAttribute("id"));
+            assertFalse(children(a, "message").get(0).getTextContent().isBlank(), "message of " + a.getAttribute("id"));
+        }
+        assertEquals(Set.of("org.corral1.manage-containers", "org.corral1.open-console",
+                "org.corral1.enter-container", "org.corral1.read-config"), actions.keySet());
+        Element manage = children(actions.get("org.corral1.manage-containers"), "defaults").get(0);
+        assertEquals("auth_admin", children(manage, "allow_any").get(0).getTextContent());
+        assertEquals("auth_admin", children(manage, "allow_inactive").get(0).getTextContent());
+        assertEquals("auth_admin_keep", children(manage, "allow_active").get(0).getTextContent());
+        Element read = children(actions.get("org.corral1.read-config"), "defaults").get(0);
+        assertEquals("auth_admin_keep", children(read, "allow_active").get(0).getTextContent());
+    }
+
+    @Test
+    void systemdUnitIsADbusServiceThatLeavesContainersAlone() throws IOException {
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(install.systemdUnit())) {
+            line = line.trim();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith("[")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            keys.computeIfAbsent(line.substring(0, eq), k -> new ArrayList<>()).add(line.substring(eq + 1));
+        }
+        assertEquals(List.of("dbus"), keys.get("Type"));
+        assertEquals(List.of("org.corral1"), keys.get("BusName"));
+        assertEquals(List.of("/usr/libexec/corral/corrald"), keys.get("ExecStart"));
+        assertEquals(List.of("process"), keys.get("KillMode"));
+        assertEquals(List.of("yes"), keys.get("Delegate"));
+        assertEquals(List.of("143"), keys.get("SuccessExitStatus"));
+        assertTrue(keys.containsKey("Documentation"), "Documentation=");
+        assertFalse(List.of("yes").equals(keys.get("PrivateTmp")), "no PrivateTmp");
+        assertFalse(List.of("strict").equals(keys.get("ProtectSystem")), "no ProtectSystem=strict");
+        assertFalse(List.of("yes").equals(keys.get("ProtectHome")), "ProtectHome must stay off");
+    }
+}

@@ -1,0 +1,252 @@
+package org.corral.it;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.Transformer;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.xml.sax.InputSource;
+
+/**
+ * A private dbus-daemon of type system, configured like the host's system bus
+ * (derived from /usr/share/dbus-1/system.conf) plus the project's bus policy from the install
+ * tree, on a socket in a temporary work directory. Optionally it can bus-activate the installed
+ * corrald. See shared notes test-environments.md section 2.
+ *
+ * <p>Work directory layout: system.conf, system_bus_socket, system.d/org.corral1.conf,
+ * system-services/org.corral1.service (when activatable), containers/ (the service's
+ * config dir), run/ (its runtime dir), dbus-daemon.out/.err.
+ */
+public final class PrivateSystemBus implements AutoCloseable {
+    private static final Path HOST_SYSTEM_CONF = Path.of("/usr/share/dbus-1/system.conf");
+    private static final Set<String> DROPPED = Set.of("user", "fork", "pidfile", "syslog", "servicehelper",
+            "standard_system_servicedirs", "standard_session_servicedirs", "listen", "servicedir",
+            "includedir", "include");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private final Path workdir;
+    private final Process daemon;
+    private final String address;
+
+    private PrivateSystemBus(Path workdir, Process daemon) {
+        this.workdir = workdir;
+        this.daemon = daemon;
+        this.address = "unix:path=" + socket(workdir);
+    }
+
+    /** A bus that bus-activates the installed corrald on the first call to org.corral1. */
+    public static PrivateSystemBus withActivation(Install install) {
+        return start(install, true);
+    }
+
+    /** A bus without activation file: the test starts the service itself ({@link CorralService}). */
+    public static PrivateSystemBus withoutActivation(Install install) {
+        return start(install, false);
+    }
+
+    private static PrivateSystemBus start(Install install, boolean activation) {
+        Path workdir = null;
+        try {
+            workdir = Files.createTempDirectory("corral-bus");
+            // Others (the nobody caller) must reach the socket.
+            Files.setPosixFilePermissions(workdir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createDirectories(workdir.resolve("system.d"));
+            Files.createDirectories(workdir.resolve("system-services"));
+            Files.createDirectories(workdir.resolve("containers"));
+            Files.createDirectories(workdir.resolve("run"));
+            Files.copy(install.busPolicy(), workdir.resolve("system.d/org.corral1.conf"));
+            if (activation) {
+                Files.writeString(workdir.resolve("system-services/org.corral1.service"),
+                        activationFile(Files.readString(install.activationFile()), install.corrald(),
+                                workdir.resolve("containers"), workdir.resolve("run")));
+            }
+            Path conf = workdir.resolve("system.conf");
+            Files.writeString(conf, busConfig(Files.readString(HOST_SYSTEM_CONF), workdir));
+
+            ProcessBuilder pb = new ProcessBuilder("dbus-daemon", "--config-file=" + conf, "--nofork",
+                    "--nopidfile", "--nosyslog", "--print-address")
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(workdir.resolve("dbus-daemon.out").toFile())
+                    .redirectError(workdir.resolve("dbus-daemon.err").toFile());
+            pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket(workdir));
+            pb.environment().put("CORRAL_JAVA", Install.java());
+            PrivateSystemBus bus = new PrivateSystemBus(workdir, pb.start());
+            bus.awaitReady();
+            return bus;
+        } catch (IOException e) {
+            Processes.deleteTree(workdir);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            Processes.deleteTree(workdir);
+            throw e;
+        }
+    }
+
+    private void awaitReady() {
+        Path out = workdir.resolve("dbus-daemon.out");
+        boolean ready = Poll.until(START_TIMEOUT,
+                () -> !daemon.isAlive() || (Files.exists(socket(workdir)) && Processes.readIfExists(out).contains("\n")));
+        if (!ready || !daemon.isAlive()) {
+            String err = Processes.readIfExists(workdir.resolve("dbus-daemon.err"));
+            close();
+            throw new IllegalStateException("dbus-daemon did not come up (" + (ready ? "exited" : "timeout")
+                    + "): " + err);
+        }
+    }
+
+    /**
+     * The bus configuration: the host's system.conf with type, auth and policies kept; listen,
+     * user, fork, pidfile, syslog, servicehelper, standard service dirs and includes replaced by
+     * a private socket, our service dir and explicit include dirs.
+     */
+    static String busConfig(String hostSystemConf, Path workdir) {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            f.setExpandEntityReferences(false);
+            DocumentBuilder builder = f.newDocumentBuilder();
+            Document doc = builder.parse(new InputSource(new StringReader(hostSystemConf)));
+            Element root = doc.getDocumentElement();
+            List<Node> drop = new ArrayList<>();
+            for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n.getNodeType() == Node.ELEMENT_NODE && DROPPED.contains(n.getNodeName())) {
+                    drop.add(n);
+                }
+            }
+            drop.forEach(root::removeChild);
+            append(doc, "listen", "unix:path=" + socket(workdir));
+            append(doc, "servicedir", workdir.resolve("system-services").toString());
+            // system.conf's "system.d" is relative to the config file: list the host's dirs explicitly.
+            append(doc, "includedir", "/usr/share/dbus-1/system.d");
+            append(doc, "includedir", "/etc/dbus-1/system.d");
+            append(doc, "includedir", workdir.resolve("system.d").toString());
+
+            Transformer t = TransformerFactory.newInstance().newTransformer();
+            t.setOutputProperty(OutputKeys.DOCTYPE_PUBLIC, "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN");
+            t.setOutputProperty(OutputKeys.DOCTYPE_SYSTEM, "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd");
+            t.setOutputProperty(OutputKeys.INDENT, "yes");
+            java.io.StringWriter w = new java.io.StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(w));
+            return w.toString();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot derive a bus config from " + HOST_SYSTEM_CONF, e);
+        }
+    }
+
+    private static void append(Document doc, String element, String text) {
+        Element e = doc.createElement(element);
+        e.setTextContent(text);
+        doc.getDocumentElement().appendChild(e);
+    }
+
+    /**
+     * The activation file for this bus: the installed one with Exec= pointing at the install
+     * tree's corrald plus --config-dir/--runtime-dir, and User=root.
+     */
+    static String activationFile(String installed, Path corrald, Path configDir, Path runtimeDir) {
+        String exec = "Exec=" + corrald + " --config-dir " + configDir + " --runtime-dir " + runtimeDir;
+        StringBuilder b = new StringBuilder();
+        boolean sawExec = false;
+        boolean sawUser = false;
+        for (String line : installed.split("\n", -1)) {
+            if (line.startsWith("Exec=")) {
+                b.append(exec).append('\n');
+                sawExec = true;
+            } else if (line.startsWith("User=")) {
+                b.append("User=root\n");
+                sawUser = true;
+            } else if (!line.isEmpty()) {
+                b.append(line).append('\n');
+            }
+        }
+        if (!sawExec) {
+            b.append(exec).append('\n');
+        }
+        if (!sawUser) {
+            b.append("User=root\n");
+        }
+        return b.toString();
+    }
+
+    private static Path socket(Path workdir) {
+        return workdir.resolve("system_bus_socket");
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public Path workdir() {
+        return workdir;
+    }
+
+    /** The config dir handed to the service (by the activation file and by {@link CorralService}). */
+    public Path configDir() {
+        return workdir.resolve("containers");
+    }
+
+    public Path runtimeDir() {
+        return workdir.resolve("run");
+    }
+
+    public long pid() {
+        return daemon.pid();
+    }
+
+    /** Clients on this bus. */
+    public Cli cli() {
+        return new Cli(address);
+    }
+
+    public String daemonLog() {
+        return Processes.readIfExists(workdir.resolve("dbus-daemon.err"));
+    }
+
+    /**
+     * PIDs of the processes the bus activated: dbus-daemon's descendants (its activation helper
+     * and a service still starting), plus every process started with DBUS_STARTER_ADDRESS naming
+     * this bus. The second is needed because dbus-daemon 1.14 lets go of a service once it owns
+     * its name: the helper exits and the service is re-parented to PID 1, so it is no longer a
+     * child of dbus-daemon.
+     */
+    public List<Long> activatedPids() {
+        java.util.LinkedHashSet<Long> pids = new java.util.LinkedHashSet<>(Processes.descendantsOf(daemon.pid()));
+        long self = ProcessHandle.current().pid();
+        for (long pid : Processes.withEnvironment("DBUS_STARTER_ADDRESS", "unix:path=" + socket(workdir))) {
+            if (pid != self && pid != daemon.pid()) {
+                pids.add(pid);
+            }
+        }
+        return new ArrayList<>(pids);
+    }
+
+    /** Stops what the bus activated (deepest first), then dbus-daemon, by PID; deletes the work dir. */
+    @Override
+    public void close() {
+        try {
+            List<Long> activated = new ArrayList<>(activatedPids());
+            java.util.Collections.reverse(activated);
+            for (long pid : activated) {
+                Processes.terminate(pid, Duration.ofSeconds(10));
+            }
+            Processes.terminate(daemon.pid(), Duration.ofSeconds(5));
+        } finally {
+            Processes.deleteTree(workdir);
+        }
+    }
+}
