@@ -1,10 +1,16 @@
 package org.corral1;
 
+import java.util.List;
+
+import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.annotations.DBusInterfaceName;
 import org.freedesktop.dbus.annotations.DBusProperty;
 import org.freedesktop.dbus.annotations.DBusProperty.Access;
 import org.freedesktop.dbus.interfaces.DBusInterface;
+import org.freedesktop.dbus.exceptions.DBusException;
+import org.freedesktop.dbus.messages.DBusSignal;
 import org.freedesktop.dbus.types.UInt32;
+import org.freedesktop.dbus.types.UInt64;
 
 /**
  * org.corral1.Container, one object per container under {@value #PATH_PREFIX}. The documented
@@ -16,6 +22,11 @@ import org.freedesktop.dbus.types.UInt32;
 @DBusProperty(name = "State", type = String.class, access = Access.READ)
 @DBusProperty(name = "Persistent", type = Boolean.class, access = Access.READ)
 @DBusProperty(name = "ConfigPath", type = String.class, access = Access.READ)
+@DBusProperty(name = "Leader", type = UInt32.class, access = Access.READ)
+@DBusProperty(name = "SupervisorPID", type = UInt32.class, access = Access.READ)
+@DBusProperty(name = "StartedAt", type = UInt64.class, access = Access.READ)
+@DBusProperty(name = "CgroupPath", type = String.class, access = Access.READ)
+@DBusProperty(name = "ExitStatus", type = Integer.class, access = Access.READ)
 public interface Container extends DBusInterface {
 
     String PATH_PREFIX = "/org/corral1/container";
@@ -26,4 +37,24 @@ public interface Container extends DBusInterface {
     String GetXML(UInt32 flags);
 
     void Undefine();
+
+    void Start(List<FileDescriptor> fds, UInt32 flags);
+
+    void Shutdown(UInt32 flags);
+
+    void Reboot(UInt32 flags);
+
+    void Destroy();
+
+    /** Every state change, with its reason. */
+    class StateChanged extends DBusSignal {
+        public final String state;
+        public final String reason;
+
+        public StateChanged(String path, String state, String reason) throws DBusException {
+            super(path, state, reason);
+            this.state = state;
+            this.reason = reason;
+        }
+    }
 }

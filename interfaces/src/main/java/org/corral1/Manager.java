@@ -3,6 +3,7 @@ package org.corral1;
 import java.util.List;
 
 import org.freedesktop.dbus.DBusPath;
+import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.annotations.DBusInterfaceName;
 import org.freedesktop.dbus.annotations.DBusProperty;
 import org.freedesktop.dbus.annotations.DBusProperty.Access;
@@ -31,6 +32,16 @@ public interface Manager extends DBusInterface {
     DBusPath GetContainerByUUID(String uuid);
 
     String GetContainerXML(String name, UInt32 flags);
+
+    DBusPath CreateXML(String xml, List<FileDescriptor> fds, UInt32 flags);
+
+    void StartContainer(String name, List<FileDescriptor> fds, UInt32 flags);
+
+    void ShutdownContainer(String name, UInt32 flags);
+
+    void RebootContainer(String name, UInt32 flags);
+
+    void DestroyContainer(String name);
 
     void UndefineContainer(String name);
 

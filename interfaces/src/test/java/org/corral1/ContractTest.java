@@ -106,7 +106,9 @@ class ContractTest {
     private static Set<String> declaredProperties(Class<?> iface) {
         Set<String> out = new TreeSet<>();
         for (DBusProperty p : iface.getAnnotationsByType(DBusProperty.class)) {
-            String type = p.type() == String.class ? "s" : p.type() == Boolean.class ? "b" : "?" + p.type();
+            String type = java.util.Map.<Class<?>, String>of(String.class, "s", Boolean.class, "b",
+                    org.freedesktop.dbus.types.UInt32.class, "u", org.freedesktop.dbus.types.UInt64.class, "t",
+                    Integer.class, "i").getOrDefault(p.type(), "?" + p.type());
             out.add(p.name() + ":" + type + ":" + (p.access() == DBusProperty.Access.READ ? "read" : "readwrite"));
         }
         return out;

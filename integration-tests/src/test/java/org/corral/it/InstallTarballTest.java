@@ -33,6 +33,7 @@ import org.xml.sax.InputSource;
 class InstallTarballTest {
     private static final List<String> REQUIRED = List.of(
             "usr/libexec/corral/corrald",
+            "usr/libexec/corral/corral-supervisor",
             "usr/share/dbus-1/system-services/org.corral1.service",
             "usr/share/dbus-1/system.d/org.corral1.conf",
             "usr/share/polkit-1/actions/org.corral1.policy",
@@ -82,6 +83,7 @@ class InstallTarballTest {
             assertTrue(entries.containsKey(required), "tarball holds " + required + "; it has " + entries.keySet());
         }
         assertEquals("-rwxr-xr-x", entries.get("usr/libexec/corral/corrald"), "mode of corrald");
+        assertEquals("-rwxr-xr-x", entries.get("usr/libexec/corral/corral-supervisor"), "mode of corral-supervisor");
         assertTrue(entries.get("etc/corral/containers/").startsWith("d"), "etc/corral/containers is a directory");
         assertTrue(entries.keySet().stream().noneMatch(p -> p.startsWith("etc/corral/containers/") && !p.equals("etc/corral/containers/")),
                 "etc/corral/containers is empty");

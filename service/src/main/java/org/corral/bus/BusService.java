@@ -8,6 +8,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.corral.core.Container;
 import org.corral.core.ContainerRegistry;
+import org.corral.core.ContainerState;
+import org.corral.core.Lifecycle;
+import org.corral.core.StateMachine;
 import org.corral.core.RegistryListener;
 import org.corral1.Manager;
 import org.freedesktop.dbus.DBusPath;
@@ -27,15 +30,16 @@ public final class BusService implements RegistryListener {
 
     private final DBusConnection connection;
     private final ContainerRegistry registry;
-    private final Authorizer authorizer;
+    private final ContainerVerbs verbs;
     private final ManagerObject manager;
     private final Map<String, ContainerObject> objects = new ConcurrentHashMap<>();
 
-    public BusService(DBusConnection connection, ContainerRegistry registry, String version) throws DBusException {
+    public BusService(DBusConnection connection, ContainerRegistry registry, Lifecycle lifecycle, String version)
+            throws DBusException {
         this.connection = connection;
         this.registry = registry;
-        this.authorizer = new Authorizer(connection);
-        this.manager = new ManagerObject(registry, authorizer, version);
+        this.verbs = new ContainerVerbs(registry, lifecycle, new Authorizer(connection));
+        this.manager = new ManagerObject(registry, verbs, version);
     }
 
     /** Exports every object, then takes the bus name: callers never see a half-built service. */
@@ -87,8 +91,28 @@ public final class BusService implements RegistryListener {
         }
     }
 
+    /** The properties that follow a container's state. */
+    private static final java.util.List<String> RUNTIME_PROPERTIES =
+            java.util.List.of("State", "Leader", "SupervisorPID", "StartedAt", "CgroupPath", "ExitStatus");
+
+    @Override
+    public void stateChanged(Container container, ContainerState state, StateMachine.Reason reason) {
+        ContainerObject object = objects.get(container.name());
+        if (object == null) {
+            return;
+        }
+        try {
+            send(new org.corral1.Container.StateChanged(object.getObjectPath(), state.busName(), reason.busName()));
+            PropertyTable table = object.properties();
+            send(new PropertiesChanged(object.getObjectPath(), table.interfaceName(), table.values(RUNTIME_PROPERTIES),
+                    java.util.List.of()));
+        } catch (DBusException e) {
+            LOG.error("cannot announce the state of container '{}'", container.name(), e);
+        }
+    }
+
     private ContainerObject exportContainer(Container container) throws DBusException {
-        ContainerObject object = new ContainerObject(container, registry, authorizer);
+        ContainerObject object = new ContainerObject(container, verbs);
         export(object.getObjectPath(), object, Introspection.CONTAINER);
         objects.put(container.name(), object);
         return object;

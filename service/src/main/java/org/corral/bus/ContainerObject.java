@@ -1,12 +1,14 @@
 package org.corral.bus;
 
+import java.util.List;
 import java.util.Map;
 
 import org.corral.config.DomainXml;
 import org.corral.core.Container;
-import org.corral.core.ContainerRegistry;
 import org.corral.core.CorralException;
+import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.types.UInt32;
+import org.freedesktop.dbus.types.UInt64;
 import org.freedesktop.dbus.types.Variant;
 
 /**
@@ -16,22 +18,25 @@ import org.freedesktop.dbus.types.Variant;
 final class ContainerObject implements org.corral1.Container, org.freedesktop.dbus.interfaces.Properties {
 
     private final Container container;
-    private final ContainerRegistry registry;
-    private final Authorizer authorizer;
+    private final ContainerVerbs verbs;
     private final String path;
     private final PropertyTable properties;
 
-    ContainerObject(Container container, ContainerRegistry registry, Authorizer authorizer) {
+    ContainerObject(Container container, ContainerVerbs verbs) {
         this.container = container;
-        this.registry = registry;
-        this.authorizer = authorizer;
+        this.verbs = verbs;
         this.path = ObjectPaths.container(container.name());
         this.properties = new PropertyTable("org.corral1.Container")
                 .add("Name", container::name)
                 .add("UUID", container::uuid)
                 .add("State", () -> container.state().busName())
                 .add("Persistent", container::isPersistent)
-                .add("ConfigPath", () -> container.configPath().map(Object::toString).orElse(""));
+                .add("ConfigPath", () -> container.configPath().map(Object::toString).orElse(""))
+                .add("Leader", () -> new UInt32(container.leader()))
+                .add("SupervisorPID", () -> new UInt32(container.supervisorPid()))
+                .add("StartedAt", () -> new UInt64(container.startedAt()))
+                .add("CgroupPath", container::cgroupPath)
+                .add("ExitStatus", container::exitStatus);
     }
 
     PropertyTable properties() {
@@ -58,13 +63,27 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
 
     @Override
     public void Undefine() {
-        BusCalls.handle("Undefine", () -> undefine(registry, authorizer, container.name()));
+        BusCalls.handle("Undefine", () -> verbs.undefine(container.name()));
     }
 
-    static void undefine(ContainerRegistry registry, Authorizer authorizer, String name) throws CorralException {
-        registry.lookup(name);
-        authorizer.authorize(Authorizer.MANAGE, "undefine", name);
-        registry.undefine(name);
+    @Override
+    public void Start(List<FileDescriptor> fds, UInt32 flags) {
+        BusCalls.handle("Start", () -> verbs.start(container.name(), fds, flags));
+    }
+
+    @Override
+    public void Shutdown(UInt32 flags) {
+        BusCalls.handle("Shutdown", () -> verbs.shutdown(container.name(), flags));
+    }
+
+    @Override
+    public void Reboot(UInt32 flags) {
+        BusCalls.handle("Reboot", () -> verbs.reboot(container.name(), flags));
+    }
+
+    @Override
+    public void Destroy() {
+        BusCalls.handle("Destroy", () -> verbs.destroy(container.name()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.corral.core.ContainerRegistry;
 import org.corral.core.CorralException;
 import org.corral1.ContainerEntry;
 import org.freedesktop.dbus.DBusPath;
+import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.types.UInt32;
 import org.freedesktop.dbus.types.Variant;
 
@@ -22,12 +23,14 @@ import org.freedesktop.dbus.types.Variant;
 final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.interfaces.Properties {
 
     private final ContainerRegistry registry;
+    private final ContainerVerbs verbs;
     private final Authorizer authorizer;
     private final PropertyTable properties;
 
-    ManagerObject(ContainerRegistry registry, Authorizer authorizer, String version) {
+    ManagerObject(ContainerRegistry registry, ContainerVerbs verbs, String version) {
         this.registry = registry;
-        this.authorizer = authorizer;
+        this.verbs = verbs;
+        this.authorizer = verbs.authorizer();
         this.properties = new PropertyTable("org.corral1.Manager").add("Version", () -> version);
     }
 
@@ -72,8 +75,43 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
     }
 
     @Override
+    public DBusPath CreateXML(String xml, List<FileDescriptor> fds, UInt32 flags) {
+        return BusCalls.handle("CreateXML", () -> {
+            try {
+                ContainerVerbs.requireNoFlags("CreateXML", flags);
+                List<Integer> ints = ContainerVerbs.fdNumbers(fds);
+                Domain definition = DomainXml.parse(xml);
+                authorizer.authorize(Authorizer.MANAGE, "create", definition.getName());
+                return path(verbs.lifecycle().create(definition, ints));
+            } finally {
+                ContainerVerbs.closeAll(fds);
+            }
+        });
+    }
+
+    @Override
+    public void StartContainer(String name, List<FileDescriptor> fds, UInt32 flags) {
+        BusCalls.handle("StartContainer", () -> verbs.start(name, fds, flags));
+    }
+
+    @Override
+    public void ShutdownContainer(String name, UInt32 flags) {
+        BusCalls.handle("ShutdownContainer", () -> verbs.shutdown(name, flags));
+    }
+
+    @Override
+    public void RebootContainer(String name, UInt32 flags) {
+        BusCalls.handle("RebootContainer", () -> verbs.reboot(name, flags));
+    }
+
+    @Override
+    public void DestroyContainer(String name) {
+        BusCalls.handle("DestroyContainer", () -> verbs.destroy(name));
+    }
+
+    @Override
     public void UndefineContainer(String name) {
-        BusCalls.handle("UndefineContainer", () -> ContainerObject.undefine(registry, authorizer, name));
+        BusCalls.handle("UndefineContainer", () -> verbs.undefine(name));
     }
 
     private static DBusPath path(Container c) {

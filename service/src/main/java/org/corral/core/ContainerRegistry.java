@@ -36,9 +36,45 @@ public final class ContainerRegistry {
     /** Adds a definition read from disk at start-up; nothing is written. */
     public synchronized Container restore(Domain definition) throws CorralException {
         checkUnique(definition);
-        Container c = new Container(definition, store.pathOf(definition.getName()));
+        Container c = new Container(definition, null, store.pathOf(definition.getName()));
         index(c);
         return c;
+    }
+
+    /** Adds a transient container (CreateXML, or one found running with no stored definition). */
+    public Container addTransient(Domain live) throws CorralException {
+        Container c;
+        synchronized (this) {
+            checkUnique(live);
+            c = new Container(null, live, null);
+            index(c);
+        }
+        for (RegistryListener l : listeners) {
+            l.containerAdded(c);
+        }
+        return c;
+    }
+
+    /** Removes a container that is neither defined nor running any more. */
+    public void forget(Container c) {
+        synchronized (this) {
+            if (byName.get(c.name()) != c || c.isPersistent() || c.state().isActive()) {
+                return;
+            }
+            byName.remove(c.name());
+            byUuid.remove(c.uuid());
+        }
+        for (RegistryListener l : listeners) {
+            l.containerRemoved(c);
+        }
+    }
+
+    /** The one way states change: checked against the state machine, then announced. */
+    public void transition(Container c, ContainerState to, StateMachine.Reason reason) {
+        c.setState(to, reason);
+        for (RegistryListener l : listeners) {
+            l.stateChanged(c, to, reason);
+        }
     }
 
     /**
@@ -64,7 +100,7 @@ public final class ContainerRegistry {
             }
             store.save(definition);
             if (existing == null) {
-                added = new Container(definition, store.pathOf(definition.getName()));
+                added = new Container(definition, null, store.pathOf(definition.getName()));
                 index(added);
             } else {
                 becamePersistent = !existing.isPersistent();
@@ -86,20 +122,34 @@ public final class ContainerRegistry {
         return changed;
     }
 
-    /** Removes the persistent definition; a stopped container disappears with it. */
+    /**
+     * Removes the persistent definition. A stopped container disappears with it; a running one
+     * becomes transient and goes when it stops, as in libvirt.
+     */
     public void undefine(String name) throws CorralException {
-        Container removed;
+        Container c;
+        boolean stillRunning;
         synchronized (this) {
-            removed = lookup(name);
-            if (!removed.isPersistent()) {
+            c = lookup(name);
+            if (!c.isPersistent()) {
                 throw CorralException.invalidArgs("container '" + name + "' is transient: it has no definition to remove");
             }
             store.delete(name);
-            byName.remove(removed.name());
-            byUuid.remove(removed.uuid());
+            synchronized (c) {
+                stillRunning = c.state().isActive();
+                c.dropPersistentDefinition();
+            }
+            if (!stillRunning) {
+                byName.remove(c.name());
+                byUuid.remove(c.uuid());
+            }
         }
         for (RegistryListener l : listeners) {
-            l.containerRemoved(removed);
+            if (stillRunning) {
+                l.containerChanged(c, Set.of("Persistent", "ConfigPath"));
+            } else {
+                l.containerRemoved(c);
+            }
         }
     }
 

@@ -12,6 +12,9 @@ public interface RegistryListener {
 
     void containerRemoved(Container container);
 
-    /** Some of the container's properties changed; names as on the bus (State, Persistent, ...). */
+    /** Some of the container's properties changed; names as on the bus (Persistent, ...). */
     void containerChanged(Container container, Set<String> properties);
+
+    /** The container entered a new state (its runtime properties may have changed with it). */
+    void stateChanged(Container container, ContainerState state, StateMachine.Reason reason);
 }

@@ -11,6 +11,11 @@ import org.corral.bus.BusService;
 import org.corral.config.model.Domain;
 import org.corral.core.ContainerRegistry;
 import org.corral.core.CorralException;
+import org.corral.core.Lifecycle;
+import org.corral.launcher.Launcher;
+import org.corral.launcher.cgroup.CgroupLayout;
+import org.corral.launcher.cgroup.CgroupManager;
+import org.corral.launcher.supervisor.SupervisorMonitor;
 import org.corral.store.ConfigStore;
 import org.freedesktop.dbus.connections.IDisconnectCallback;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
@@ -44,6 +49,8 @@ final class Daemon {
         Signal.handle(new Signal("INT"), s -> requestStop(0, "SIGINT"));
 
         ContainerRegistry registry;
+        Lifecycle lifecycle;
+        SupervisorMonitor monitor;
         try {
             ConfigStore store = new ConfigStore(settings.configDir());
             store.open();
@@ -56,13 +63,20 @@ final class Daemon {
                     LOG.error("skipping {}: {}", store.pathOf(d.getName()), e.getMessage());
                 }
             }
+            CgroupLayout layout = CgroupLayout.detect();
+            monitor = new SupervisorMonitor();
+            Launcher launcher = new Launcher(settings.supervisor(), settings.runtimeDir(), new CgroupManager(layout), monitor);
+            lifecycle = new Lifecycle(registry, launcher);
+            // Before the name is taken: callers must see the real states of running containers.
+            lifecycle.reattachAll();
+            LOG.info("cgroups: {}; supervisor {}", layout, settings.supervisor());
         } catch (IOException e) {
             LOG.error("cannot prepare {} or {}: {}", settings.configDir(), settings.runtimeDir(), e.toString());
             return 1;
         }
 
         try (DBusConnection bus = connect()) {
-            new BusService(bus, registry, Version.get()).start();
+            new BusService(bus, registry, lifecycle, Version.get()).start();
             LOG.info("corrald {} serving {} on the bus: config {}, runtime {}, {} container(s)",
                     Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
                     registry.list().size());
@@ -75,6 +89,13 @@ final class Daemon {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        lifecycle.close();
+        try {
+            monitor.close();
+        } catch (IOException e) {
+            LOG.warn("closing the supervisor monitor failed: {}", e.toString());
+        }
+        // Containers and their supervisors go on; the next service process re-attaches.
         LOG.info("corrald stopped");
         return exitCode.get();
     }

@@ -52,6 +52,11 @@ class ContainerRegistryTest {
             public void containerChanged(Container c, Set<String> properties) {
                 events.add("changed " + c.name() + " " + properties);
             }
+
+            @Override
+            public void stateChanged(Container c, ContainerState state, StateMachine.Reason reason) {
+                events.add("state " + c.name() + " " + state.busName() + " " + reason.busName());
+            }
         });
     }
 

@@ -1,0 +1,94 @@
+/* Console pty masters: always drained, so the container never blocks on a
+ * full console; console 0 is appended to the console log. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+int consoles_init(struct consoles *c, const char *logpath)
+{
+	struct stat st;
+
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		c->master[i] = c->peer[i] = -1;
+		c->open[i] = false;
+	}
+	c->log_fd = -1;
+	c->log_size = 0;
+	if (!logpath)
+		return 0;
+	c->log_fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (c->log_fd < 0 || fstat(c->log_fd, &st) < 0)
+		return fail(-1, "consolelog", logpath);
+	c->log_size = st.st_size;
+	return 0;
+}
+
+/* We keep a slave open ourselves: once every slave has been closed, a pty
+ * master polls as POLLHUP for good, which would spin the loop whenever the
+ * container closes its console (or never opens a secondary one). */
+int console_add(struct consoles *c, int index, int master)
+{
+	if (index < 0 || index >= MAX_CONSOLES || c->master[index] >= 0) {
+		close(master);
+		return fail_errno(EINVAL, -1, "pty", "console index");
+	}
+	c->master[index] = master;
+	c->peer[index] = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->peer[index] < 0)
+		return fail(-1, "pty", "TIOCGPTPEER");
+	if (fcntl(master, F_SETFL, O_NONBLOCK) < 0)
+		return fail(-1, "pty", "O_NONBLOCK");
+	c->open[index] = true;
+	return 0;
+}
+
+/* Over the cap the log starts again from empty: the newest output matters
+ * most, and a rotation scheme would be policy. */
+static void log_append(struct consoles *c, const char *buf, size_t n)
+{
+	if (c->log_fd < 0)
+		return;
+	if (c->log_size + (off_t)n > CONSOLE_LOG_MAX) {
+		if (ftruncate(c->log_fd, 0) < 0)
+			log_msg("console log truncate: %m");
+		c->log_size = 0;
+	}
+	if (write_all(c->log_fd, buf, n) < 0) {
+		log_msg("console log write: %m");
+		return;
+	}
+	c->log_size += (off_t)n;
+}
+
+void console_drain(struct consoles *c, int index)
+{
+	char buf[65536];
+
+	while (c->open[index]) {
+		ssize_t n = read(c->master[index], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* EIO: no slave left (cannot happen while we hold one). */
+			c->open[index] = false;
+			return;
+		}
+		if (index == 0)
+			log_append(c, buf, (size_t)n);
+	}
+}
+
+/* A nonblocking read first flushes the tty's pending input work, so after
+ * init (and with it the whole pid namespace) is gone this gets everything. */
+void consoles_drain_all(struct consoles *c)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		console_drain(c, i);
+}

@@ -1,0 +1,417 @@
+/* Runs inside the cloned child, between clone and exec ("fcns run inside
+ * the container"). Steps run in plan order; the first failure is sent to the
+ * supervisor as a `failed` line on the sync socket and the child _exits.
+ * The sync socket is close-on-exec: a successful execve closes it, so the
+ * supervisor reads EOF and nothing else.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+struct init {
+	const struct plan *plan;
+	int sync_fd;
+	int console_index; /* next pty record's console number */
+	int stdio_fd;	   /* slave that becomes 0/1/2, or -1 */
+	const struct step *stdio_step;
+	const struct step *chdir_step;
+	const struct step *capdrop_step;
+};
+
+static int fail_step(const struct step *s, const char *arg)
+{
+	return fail(s->index, s->name, arg);
+}
+
+/* Empty mount source/fstype/data means NULL. */
+static const char *nullable(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+static int num(const struct step *s, const char *text, int base, unsigned long max,
+	       unsigned long *out)
+{
+	if (parse_ulong(text, base, max, out) < 0)
+		return fail_step(s, text);
+	return 0;
+}
+
+static int do_hostname(const struct step *s)
+{
+	const char *h = s->args[0];
+
+	if (sethostname(h, strlen(h)) < 0)
+		return fail_step(s, h);
+	return 0;
+}
+
+/* Brings a network interface up: the loopback of a new network namespace
+ * starts down, and nothing in a bare container would raise it.
+ */
+static int do_ifup(const struct step *s)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	if (strlen(s->args[0]) >= IFNAMSIZ)
+		return fail_errno(ENAMETOOLONG, s->index, s->name, s->args[0]);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_step(s, s->args[0]);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, s->args[0]);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
+			rc = 0;
+	}
+	if (rc < 0)
+		fail_step(s, s->args[0]);
+	close(fd);
+	return rc;
+}
+
+static int do_mount(const struct step *s)
+{
+	unsigned long flags;
+	char **a = s->args;
+
+	if (num(s, a[3], 10, ~0UL, &flags) < 0)
+		return -1;
+	if (mount(nullable(a[0]), a[1], nullable(a[2]), flags, nullable(a[4])) < 0)
+		return fail_step(s, a[1]);
+	return 0;
+}
+
+/* Modes are exact: the umask (inherited from the service) does not apply. */
+static int do_mkdir(const struct step *s)
+{
+	unsigned long mode;
+	const char *path = s->args[0];
+
+	if (num(s, s->args[1], 8, 07777, &mode) < 0)
+		return -1;
+	if (mkdir(path, (mode_t)mode) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return fail_step(s, path);
+	}
+	if (chmod(path, (mode_t)mode) < 0)
+		return fail_step(s, path);
+	return 0;
+}
+
+static int do_file(const struct step *s)
+{
+	unsigned long mode;
+	const char *path = s->args[0];
+	int fd;
+
+	if (num(s, s->args[1], 8, 07777, &mode) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : fail_step(s, path);
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		close(fd);
+		return fail_step(s, path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_mknod(const struct step *s)
+{
+	unsigned long mode, major, minor;
+	const char *path = s->args[0];
+
+	if (num(s, s->args[1], 8, 0177777, &mode) < 0 ||
+	    num(s, s->args[2], 10, 0xfff, &major) < 0 ||
+	    num(s, s->args[3], 10, 0xfffff, &minor) < 0)
+		return -1;
+	if (mknod(path, (mode_t)mode, makedev(major, minor)) < 0)
+		return fail_step(s, path);
+	if (chmod(path, (mode_t)(mode & 07777)) < 0)
+		return fail_step(s, path);
+	return 0;
+}
+
+static int do_symlink(const struct step *s)
+{
+	if (symlink(s->args[0], s->args[1]) < 0)
+		return fail_step(s, s->args[1]);
+	return 0;
+}
+
+static int do_chown(const struct step *s)
+{
+	unsigned long uid, gid;
+
+	if (num(s, s->args[1], 10, 0xfffffffeUL, &uid) < 0 ||
+	    num(s, s->args[2], 10, 0xfffffffeUL, &gid) < 0)
+		return -1;
+	if (chown(s->args[0], (uid_t)uid, (gid_t)gid) < 0)
+		return fail_step(s, s->args[0]);
+	return 0;
+}
+
+/* Hand a pty master to the supervisor, tagged with its console index. */
+static int send_master(int sync_fd, int index, int master)
+{
+	char text[32];
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { text, (size_t)snprintf(text, sizeof(text), "pty %d", index) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	return sendmsg(sync_fd, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static int pty_links(const struct step *s, int master)
+{
+	char slave[4096];
+	unsigned int n;
+	const char *ptmx = s->args[0];
+	const char *slash = strrchr(ptmx, '/');
+	int dirlen = slash ? (int)(slash - ptmx) : 1;
+
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return fail_step(s, ptmx);
+	snprintf(slave, sizeof(slave), "%.*s/%u", dirlen, slash ? ptmx : ".", n);
+	for (int i = 2; i < s->nargs; i++)
+		if (mount(slave, s->args[i], NULL, MS_BIND, NULL) < 0)
+			return fail_step(s, s->args[i]);
+	return 0;
+}
+
+/* TIOCGPTPEER opens exactly this master's slave, with no path lookup that
+ * a file inside the container could redirect. */
+static int take_stdio(struct init *in, const struct step *s, int master)
+{
+	if (in->stdio_fd >= 0)
+		close(in->stdio_fd);
+	in->stdio_fd = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	in->stdio_step = s;
+	return in->stdio_fd < 0 ? fail_step(s, s->args[0]) : 0;
+}
+
+static int do_pty(struct init *in, const struct step *s)
+{
+	const char *ptmx = s->args[0];
+	bool stdio = strcmp(s->args[1], "1") == 0;
+	int unlock = 0;
+	int master, r = -1;
+
+	if (!stdio && strcmp(s->args[1], "0") != 0)
+		return fail_errno(EINVAL, s->index, s->name, s->args[1]);
+	master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return fail_step(s, ptmx);
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		fail_step(s, ptmx);
+	else if (pty_links(s, master) < 0 || (stdio && take_stdio(in, s, master) < 0))
+		; /* already recorded */
+	else if (send_master(in->sync_fd, in->console_index++, master) < 0)
+		fail_step(s, ptmx);
+	else
+		r = 0;
+	close(master);
+	return r;
+}
+
+/* pivot_root(".", ".") stacks the old root on top of the new one; detaching
+ * "." then removes the old root without needing a directory for it. */
+static int do_pivot(const struct step *s)
+{
+	const char *root = s->args[0];
+
+	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return fail_step(s, root);
+	return 0;
+}
+
+static int do_umount(const struct step *s)
+{
+	unsigned long flags;
+
+	if (num(s, s->args[1], 10, ~0U, &flags) < 0)
+		return -1;
+	if (umount2(s->args[0], (int)flags) < 0)
+		return fail_step(s, s->args[0]);
+	return 0;
+}
+
+static int run_step(struct init *in, const struct step *s)
+{
+	switch (s->op) {
+	case OP_HOSTNAME: return do_hostname(s);
+	case OP_MOUNT: return do_mount(s);
+	case OP_MKDIR: return do_mkdir(s);
+	case OP_FILE: return do_file(s);
+	case OP_MKNOD: return do_mknod(s);
+	case OP_SYMLINK: return do_symlink(s);
+	case OP_CHOWN: return do_chown(s);
+	case OP_IFUP: return do_ifup(s);
+	case OP_PTY: return do_pty(in, s);
+	case OP_PIVOT: return do_pivot(s);
+	case OP_UMOUNT: return do_umount(s);
+	/* Deferred to exec time, see exec_init(). */
+	case OP_CHDIR: in->chdir_step = s; return 0;
+	case OP_CAPDROP: in->capdrop_step = s; return 0;
+	/* Gathered by the parser. */
+	case OP_ENV:
+	case OP_ARGV:
+	case OP_EXEC: return 0;
+	default: return fail_errno(EINVAL, s->index, s->name, "");
+	}
+}
+
+/* Passed fds sit at 5.., and must land at 3.. without gaps. Targets may be
+ * taken by our own fds (the control socket is 4), and the sync socket and
+ * the console slave must survive; so everything that matters is first copied
+ * above the target range, then the copies are moved down, then everything
+ * from 3+N up is marked close-on-exec. */
+static int relocate_fds(struct init *in, const struct step *exec_step)
+{
+	int n = in->plan->nfds;
+	int floor = INIT_FD_BASE + n;
+	int staged[1024];
+
+	if ((in->sync_fd = fcntl(in->sync_fd, F_DUPFD_CLOEXEC, floor)) < 0)
+		return fail_step(exec_step, "sync fd");
+	if (in->stdio_fd >= 0 && (in->stdio_fd = fcntl(in->stdio_fd, F_DUPFD_CLOEXEC, floor)) < 0)
+		return fail_step(exec_step, "console fd");
+	for (int i = 0; i < n; i++) {
+		staged[i] = fcntl(PASSED_FD_BASE + i, F_DUPFD_CLOEXEC, floor);
+		if (staged[i] < 0)
+			return fail_step(exec_step, "passed fd");
+	}
+	for (int i = 0; i < n; i++)
+		if (dup2(staged[i], INIT_FD_BASE + i) < 0)
+			return fail_step(exec_step, "passed fd");
+	if (syscall(SYS_close_range, floor, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return fail_step(exec_step, "close_range");
+	return 0;
+}
+
+/* A session of its own, so that the console can become its controlling
+ * terminal and nothing in the container shares the supervisor's session. */
+static int attach_stdio(struct init *in, const struct step *exec_step)
+{
+	if (setsid() < 0)
+		return fail_step(exec_step, "setsid");
+	if (in->stdio_fd < 0)
+		return 0;
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(in->stdio_fd, fd) < 0)
+			return fail_step(in->stdio_step, "stdio");
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return fail_step(in->stdio_step, "TIOCSCTTY");
+	return 0;
+}
+
+/* Bounding set first: PR_CAPBSET_DROP needs CAP_SETPCAP, which capset may
+ * be about to remove. Clearing permitted also clears the ambient set. */
+static int drop_caps(const struct step *s)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	unsigned long cap;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return fail_step(s, "capget");
+	for (int i = 0; i < s->nargs; i++) {
+		if (num(s, s->args[i], 10, 63, &cap) < 0)
+			return -1;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return fail_step(s, s->args[i]);
+		data[cap / 32].effective &= ~(1U << (cap % 32));
+		data[cap / 32].permitted &= ~(1U << (cap % 32));
+		data[cap / 32].inheritable &= ~(1U << (cap % 32));
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return fail_step(s, "capset");
+	return 0;
+}
+
+/* Ordering: fds and the console first (they need no privilege); chdir before
+ * dropping capabilities, since reaching the directory may need
+ * CAP_DAC_OVERRIDE that the plan drops; capabilities last of all. */
+static int exec_init(struct init *in, const struct step *s)
+{
+	const struct plan *p = in->plan;
+
+	if (relocate_fds(in, s) < 0 || attach_stdio(in, s) < 0)
+		return -1;
+	if (in->chdir_step && chdir(in->chdir_step->args[0]) < 0)
+		return fail_step(in->chdir_step, in->chdir_step->args[0]);
+	if (in->capdrop_step && drop_caps(in->capdrop_step) < 0)
+		return -1;
+	execve(p->argv[0], p->argv, p->envp);
+	return fail_step(s, p->argv[0]);
+}
+
+static __attribute__((noreturn)) void die(struct init *in)
+{
+	char line[sizeof(last_failure.arg) + 128];
+	int n = format_failure(line, sizeof(line));
+
+	/* Without the trailing newline: the supervisor forwards it as one line. */
+	if (send(in->sync_fd, line, (size_t)n - 1, MSG_NOSIGNAL) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+void init_main(const struct plan *plan, int sync_fd)
+{
+	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1 };
+	sigset_t none;
+	char go;
+
+	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE;
+	 * both survive execve and would leak into the container's init. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* The container is not meant to outlive its supervisor: nobody would
+	 * drain its console or record its end. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Wait until the supervisor has put us into our cgroups (and the
+	 * service has done its part when the plan pauses). EOF: it is gone. */
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(1);
+	for (int i = 0; i < plan->nsteps; i++) {
+		const struct step *s = &plan->steps[i];
+		int r = s->op == OP_EXEC ? exec_init(&in, s) : run_step(&in, s);
+		if (r < 0)
+			die(&in);
+	}
+	fail_errno(EINVAL, plan->nsteps, "exec", "no exec record");
+	die(&in);
+}

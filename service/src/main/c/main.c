@@ -1,0 +1,281 @@
+/* corral-supervisor: entry point and the start sequence.
+ *
+ *   service (JVM) --spawn--> parent --fork--> supervisor --clone--> init
+ *                            exits 0 after     "corral-sup"       execs the
+ *                            setsid()          stays until init   container's
+ *                                              has ended          init
+ *
+ * Sync points with init (one SOCK_SEQPACKET socketpair, close-on-exec):
+ *   1. init blocks reading one byte; meanwhile the supervisor writes init's
+ *      PID to the cgroup files and, with `pause 1`, waits for the service's
+ *      `go` (uid maps, veths, machined are the service's business).
+ *   2. supervisor writes the byte: init runs the steps, sending each pty
+ *      master ("pty <n>" + SCM_RIGHTS) as it creates it.
+ *   3. init sends "failed ..." and exits, or its execve closes the socket:
+ *      EOF with no failure means the exec succeeded.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct supervisor sup;
+
+/* Report the last failure on the first control connection and stop. The
+ * line goes out after init is reaped and the socket is removed, so the
+ * service may remove the cgroup and reuse the path as soon as it reads it. */
+static __attribute__((noreturn)) void abort_start(void)
+{
+	char line[sizeof(last_failure.arg) + 128];
+
+	/* init_pid 0 would make kill() hit our whole process group. */
+	if (sup.init_pid > 0) {
+		kill(sup.init_pid, SIGKILL);
+		while (waitpid(sup.init_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	control_unlisten(&sup.ctl);
+	format_failure(line, sizeof(line));
+	log_msg("%.*s", (int)strlen(line) - 1, line);
+	send_line(CONTROL_FD, line);
+	exit(1);
+}
+
+/* The service waits only for this short-lived parent, so the supervisor is
+ * never the JVM's child and survives a service restart. The parent exits
+ * once the child has its own session (no signals from the JVM's group). */
+static void daemonize(void)
+{
+	int p[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		perror("corral-supervisor: fork");
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0 || write(p[1], &c, 1) != 1) {
+		perror("corral-supervisor: setsid");
+		exit(1);
+	}
+	close(p[1]);
+	/* A daemon must not pin the launcher's working directory (and its
+	 * mount); plan paths are absolute. */
+	if (chdir("/") < 0) {
+		perror("corral-supervisor: chdir /");
+		exit(1);
+	}
+}
+
+static int check_passed_fds(const struct plan *p)
+{
+	char arg[16];
+
+	for (int i = 0; i < p->nfds; i++) {
+		if (fcntl(PASSED_FD_BASE + i, F_GETFD) < 0) {
+			snprintf(arg, sizeof(arg), "%d", PASSED_FD_BASE + i);
+			return fail(-1, "fds", arg);
+		}
+	}
+	return 0;
+}
+
+/* Everything that can fail without a container is done before clone. */
+static int prepare(const struct plan *p, int sync[2])
+{
+	sigset_t chld;
+
+	/* Blocked before clone so that no SIGCHLD is lost; init unblocks it. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
+		return fail(-1, "signalfd", "SIGCHLD");
+	sup.sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sup.sig_fd < 0)
+		return fail(-1, "signalfd", "SIGCHLD");
+	if (check_passed_fds(p) < 0 || control_listen(&sup.ctl, p->socket_path) < 0 ||
+	    consoles_init(&sup.cons, p->consolelog) < 0)
+		return -1;
+	if (fcntl(CONTROL_FD, F_SETFD, FD_CLOEXEC) < 0)
+		return fail(-1, "control", "fd 4");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return fail(-1, "socketpair", "sync");
+	return 0;
+}
+
+/* A raw clone with no stack behaves like fork, but with new namespaces:
+ * CLONE_NEWPID only takes effect for a child, which is why init is cloned
+ * rather than the supervisor unsharing. */
+static int spawn(const struct plan *p, int sync[2])
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, p->clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
+
+	if (pid < 0)
+		return fail(-1, "clone", "");
+	if (pid == 0) {
+		close(sync[0]);
+		init_main(p, sync[1]);
+	}
+	close(sync[1]);
+	sup.init_pid = pid;
+	/* The passed fds belong to the container now: a pipe or socket handed
+	 * to init must see EOF when init closes it, not be held open by us. */
+	for (int i = 0; i < p->nfds; i++)
+		close(PASSED_FD_BASE + i);
+	return 0;
+}
+
+static int join_cgroups(const struct plan *p)
+{
+	char text[32];
+	int len = snprintf(text, sizeof(text), "%d", (int)sup.init_pid);
+
+	for (int i = 0; i < p->ncgroupprocs; i++) {
+		int fd = open(p->cgroupprocs[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_all(fd, text, (size_t)len) < 0) {
+			fail(-1, "cgroupprocs", p->cgroupprocs[i]);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* Blocking on fd 4 until the service says `go`; nothing else is served yet. */
+static int wait_for_go(void)
+{
+	struct client first = { .fd = CONTROL_FD };
+	char line[LINE_MAX_LEN];
+	bool eof;
+	int r;
+
+	snprintf(line, sizeof(line), "spawned %d\n", (int)sup.init_pid);
+	if (send_line(CONTROL_FD, line) < 0)
+		return fail(-1, "pause", "spawned");
+	for (;;) {
+		r = control_read_line(&first, line, sizeof(line), &eof);
+		if (r < 0 || eof)
+			return fail_errno(r < 0 ? errno : EPIPE, -1, "pause", "control connection");
+		if (r > 0 && strcmp(line, "go") == 0)
+			return 0;
+		if (r > 0)
+			send_line(CONTROL_FD, "error waiting for go\n");
+	}
+}
+
+/* One message from init: a pty master, a failure, or EOF (exec done). */
+static int read_init_message(int fd, bool *done)
+{
+	char buf[sizeof(last_failure.arg) + 128];
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	int master = -1, index, step, err, off = 0;
+	char op[32];
+	ssize_t n;
+
+	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return fail(-1, "sync", "recvmsg");
+	*done = n == 0;
+	if (n == 0)
+		return 0;
+	buf[n] = '\0';
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&master, CMSG_DATA(cm), sizeof(int));
+	if (master >= 0 && sscanf(buf, "pty %d", &index) == 1)
+		return console_add(&sup.cons, index, master);
+	if (sscanf(buf, "failed %d %31s %d %n", &step, op, &err, &off) == 3 && off > 0) {
+		static char opname[32];
+		snprintf(opname, sizeof(opname), "%s", op);
+		return fail_errno(err, step, opname, buf + off);
+	}
+	return fail_errno(EPROTO, -1, "sync", buf);
+}
+
+static int send_started(void)
+{
+	unsigned long long init_start, sup_start;
+	char line[160];
+
+	if (proc_starttime(sup.init_pid, &init_start) < 0 ||
+	    proc_starttime(getpid(), &sup_start) < 0)
+		return fail(-1, "started", "/proc/PID/stat");
+	snprintf(line, sizeof(line), "started %d %llu %d %llu\n", (int)sup.init_pid, init_start,
+		 (int)getpid(), sup_start);
+	log_msg("%.*s", (int)strlen(line) - 1, line);
+	/* The service may already be gone; it will find us by the socket. */
+	if (send_line(CONTROL_FD, line) < 0)
+		log_msg("control connection: %m");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *buf;
+	size_t len;
+	struct plan plan;
+	int sync[2];
+	bool done = false;
+
+	if (argc > 1) {
+		if (strcmp(argv[1], "--version") == 0) {
+			printf("corral-supervisor %s (plan version %s)\n", CORRAL_VERSION,
+			       PLAN_VERSION);
+			return 0;
+		}
+		fprintf(stderr,
+			"usage: corral-supervisor [--version]  (plan on fd 3, see README.md)\n");
+		return 2;
+	}
+	daemonize();
+	prctl(PR_SET_NAME, "corral-sup", 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+	sup.ctl.listen_fd = -1;
+	if (plan_read(PLAN_FD, &buf, &len) < 0 || plan_parse(buf, len, &plan) < 0)
+		abort_start();
+	close(PLAN_FD);
+	log_init(plan.name);
+	sup.plan = &plan;
+	if (prepare(&plan, sync) < 0 || spawn(&plan, sync) < 0 || join_cgroups(&plan) < 0 ||
+	    (plan.pause && wait_for_go() < 0))
+		abort_start();
+	if (write(sync[0], "g", 1) != 1) {
+		fail(-1, "sync", "release");
+		abort_start();
+	}
+	while (!done)
+		if (read_init_message(sync[0], &done) < 0)
+			abort_start();
+	close(sync[0]);
+	if (send_started() < 0)
+		abort_start();
+	control_add_client(&sup.ctl, CONTROL_FD);
+	if (fcntl(CONTROL_FD, F_SETFL, O_NONBLOCK) < 0)
+		log_msg("control connection: %m");
+	supervise(&sup);
+}

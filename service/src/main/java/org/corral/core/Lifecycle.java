@@ -1,0 +1,308 @@
+package org.corral.core;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.corral.config.model.Domain;
+import org.corral.core.Container.StopIntent;
+import org.corral.core.CorralException.Kind;
+import org.corral.core.StateMachine.Reason;
+import org.corral.launcher.ExitStatus;
+import org.corral.launcher.Launcher;
+import org.corral.launcher.LiveState;
+import org.corral.launcher.RunningContainer;
+
+/**
+ * Starting and stopping containers: the verbs of the API, the end of init, reboots and the
+ * on_poweroff / on_reboot / on_crash actions, and finding running containers again after the
+ * service was restarted. Every state change goes through {@link ContainerRegistry#transition}.
+ *
+ * <p>Calls arrive on D-Bus handler threads and return as soon as their part is done; the ends of
+ * containers arrive on the supervisor monitor thread and are handled on one event thread, in
+ * order, so that a reboot's new start never races the old start's clean-up.
+ */
+public final class Lifecycle {
+
+    private static final Logger LOG = LogManager.getLogger(Lifecycle.class);
+    private static final long DESTROY_WAIT_SECONDS = 10;
+    /** Shutdown/Reboot flags, as libvirt numbers them. */
+    public static final int FLAG_INITCTL = 4;
+    public static final int FLAG_SIGNAL = 8;
+    private static final int SIGTERM = 15;
+
+    private final ContainerRegistry registry;
+    private final Launcher launcher;
+    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "corral-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Lifecycle(ContainerRegistry registry, Launcher launcher) {
+        this.registry = registry;
+        this.launcher = launcher;
+    }
+
+    /** CreateXML: defines nothing, starts a transient container that is gone when it stops. */
+    public Container create(Domain definition, List<Integer> fds) throws CorralException {
+        Container c = registry.addTransient(definition);
+        try {
+            start(c, fds, Reason.BOOTED);
+        } catch (CorralException e) {
+            registry.forget(c);
+            throw e;
+        }
+        return c;
+    }
+
+    public void start(String name, List<Integer> fds) throws CorralException {
+        start(registry.lookup(name), fds, Reason.BOOTED);
+    }
+
+    private void start(Container c, List<Integer> fds, Reason reason) throws CorralException {
+        Domain live;
+        synchronized (c) {
+            if (c.state().isActive()) {
+                throw new CorralException(Kind.ALREADY_RUNNING, "container '" + c.name() + "' is already " + c.state().busName());
+            }
+            live = c.inactiveDefinition().copy();
+            c.setLiveDefinition(live);
+            c.setStopIntent(StopIntent.NONE);
+            registry.transition(c, ContainerState.STARTING, reason);
+        }
+        launch(c, live, fds, reason);
+    }
+
+    private void launch(Container c, Domain live, List<Integer> fds, Reason reason) throws CorralException {
+        // A /bin/true container may end before this thread has recorded its start: its end
+        // waits for the bookkeeping.
+        CompletableFuture<Void> booked = new CompletableFuture<>();
+        try {
+            RunningContainer rc = launcher.launch(live, c.isPersistent(), fds, (r, status) -> exited(c, r, status, booked));
+            synchronized (c) {
+                c.setRunning(rc);
+                registry.transition(c, ContainerState.RUNNING, reason);
+            }
+            booked.complete(null);
+            LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
+        } catch (CorralException e) {
+            booked.complete(null);
+            synchronized (c) {
+                registry.transition(c, ContainerState.SHUTOFF, Reason.FAILED);
+            }
+            registry.forget(c);
+            throw e;
+        }
+    }
+
+    /**
+     * Asks init to power off: a runlevel-0 request through its initctl FIFO when it has one,
+     * else SIGTERM. Returns at once; the state follows when init exits.
+     */
+    public void shutdown(String name, int flags) throws CorralException {
+        askInit(name, flags, StopIntent.SHUTDOWN, '0', SIGTERM);
+    }
+
+    /** Like shutdown, with runlevel 6 or SIGHUP; init's end starts the container again. */
+    public void reboot(String name, int flags) throws CorralException {
+        askInit(name, flags, StopIntent.REBOOT, '6', ExitStatus.SIGHUP);
+    }
+
+    private void askInit(String name, int flags, StopIntent intent, char runlevel, int signal) throws CorralException {
+        if ((flags & ~(FLAG_INITCTL | FLAG_SIGNAL)) != 0) {
+            throw CorralException.invalidArgs(String.format("unsupported flags 0x%x (known: 0x4 initctl, 0x8 signal)", flags));
+        }
+        Container c = registry.lookup(name);
+        RunningContainer rc;
+        synchronized (c) {
+            rc = requireRunning(c);
+            c.setStopIntent(intent);
+            if (c.state() == ContainerState.RUNNING) {
+                registry.transition(c, ContainerState.STOPPING, Reason.REQUESTED);
+            }
+        }
+        try {
+            launcher.writeState(rc, c.isPersistent(), intent.name().toLowerCase());
+            boolean viaInitctl = (flags & FLAG_SIGNAL) == 0 && rc.requestRunlevel(runlevel);
+            if (!viaInitctl) {
+                if ((flags & FLAG_INITCTL) != 0) {
+                    throw new CorralException(Kind.FAILED, "container '" + name + "' has no initctl FIFO");
+                }
+                rc.signalInit(signal);
+            }
+            LOG.info("container '{}': {} requested via {}", name, intent.name().toLowerCase(), viaInitctl ? "initctl" : "signal " + signal);
+        } catch (IOException e) {
+            throw new CorralException(Kind.FAILED, "cannot ask container '" + name + "' to stop: " + e.getMessage(), e);
+        }
+    }
+
+    /** Kills every process of the container at once and returns when it is cleaned up. */
+    public void destroy(String name) throws CorralException {
+        Container c = registry.lookup(name);
+        RunningContainer rc;
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        synchronized (c) {
+            rc = requireRunning(c);
+            c.setStopIntent(StopIntent.DESTROY);
+            pendingStops.put(c, gone);
+        }
+        try {
+            rc.killAll();
+            gone.get(DESTROY_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new CorralException(Kind.FAILED, "cannot kill container '" + name + "': " + e.getMessage(), e);
+        } catch (TimeoutException e) {
+            throw new CorralException(Kind.FAILED, "container '" + name + "' did not end within " + DESTROY_WAIT_SECONDS + " s of SIGKILL");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new CorralException(Kind.FAILED, "destroying container '" + name + "' failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CorralException(Kind.FAILED, "interrupted while destroying '" + name + "'");
+        }
+    }
+
+    private final java.util.Map<Container, CompletableFuture<Void>> pendingStops = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static RunningContainer requireRunning(Container c) throws CorralException {
+        if (!c.state().isActive() || c.running().isEmpty()) {
+            throw new CorralException(Kind.NOT_RUNNING, "container '" + c.name() + "' is not running (" + c.state().busName() + ")");
+        }
+        return c.running().get();
+    }
+
+    /** init ended: clean up, then apply the definition's action for this kind of end. */
+    private void exited(Container c, RunningContainer rc, ExitStatus status, CompletableFuture<Void> booked) {
+        events.execute(() -> {
+            try {
+                booked.join();
+                handleExit(c, rc, status);
+            } catch (RuntimeException e) {
+                LOG.error("container '{}': handling the end of init failed", c.name(), e);
+            } finally {
+                CompletableFuture<Void> waiter = pendingStops.remove(c);
+                if (waiter != null) {
+                    waiter.complete(null);
+                }
+            }
+        });
+    }
+
+    private void handleExit(Container c, RunningContainer rc, ExitStatus status) {
+        StopIntent intent;
+        synchronized (c) {
+            if (c.running().orElse(null) != rc) {
+                return; // an end already handled, or of an instance that never got recorded
+            }
+            intent = c.stopIntent();
+        }
+        rc.cleanUp();
+        Domain live = c.liveDefinition();
+        Action action = decide(intent, status, live);
+        LOG.info("container '{}' ended ({}), {}", c.name(), status, action.describe());
+        synchronized (c) {
+            c.setRunning(null);
+            c.setExitStatus(status.shellStatus());
+            c.setStopIntent(StopIntent.NONE);
+            registry.transition(c, action.state, action.reason);
+        }
+        if (action.state == ContainerState.STARTING) {
+            try {
+                launch(c, live, List.of(), Reason.REBOOTED);
+            } catch (CorralException e) {
+                LOG.error("container '{}': restart failed: {}", c.name(), e.getMessage());
+            }
+            return;
+        }
+        if (action.state == ContainerState.SHUTOFF) {
+            registry.forget(c);
+        }
+    }
+
+    /** What follows an end of init: the next state and the reason the signal carries. */
+    record Action(ContainerState state, Reason reason) {
+        String describe() {
+            return state == ContainerState.STARTING ? "restarting" : "now " + state.busName() + " (" + reason.busName() + ")";
+        }
+    }
+
+    /**
+     * How an end of init is read. Asked to stop: destroyed or shutdown. Asked to reboot, or init
+     * killed by SIGHUP (the kernel's answer to reboot() inside a PID namespace, and libvirt's
+     * reboot signal): on_reboot. Exit status 0: on_poweroff. Anything else is a crash: on_crash.
+     */
+    static Action decide(StopIntent intent, ExitStatus status, Domain live) {
+        if (intent == StopIntent.DESTROY) {
+            return new Action(ContainerState.SHUTOFF, Reason.DESTROYED);
+        }
+        if (intent == StopIntent.REBOOT || status.killedBy(ExitStatus.SIGHUP)) {
+            return onAction(live.getOnReboot(), Reason.REBOOTED, Reason.SHUTDOWN);
+        }
+        if (intent == StopIntent.SHUTDOWN || (status.code() == 0 && status.signal() == 0)) {
+            return onAction(live.getOnPoweroff(), Reason.SHUTDOWN, Reason.SHUTDOWN);
+        }
+        return onAction(live.getOnCrash(), Reason.CRASHED, Reason.CRASHED);
+    }
+
+    /** destroy / restart / preserve (and libvirt's variants of them) for containers. */
+    private static Action onAction(String action, Reason restartReason, Reason stopReason) {
+        String a = action == null ? "destroy" : action;
+        return switch (a) {
+            case "restart", "rename-restart", "coredump-restart" -> new Action(ContainerState.STARTING, restartReason);
+            case "preserve" -> new Action(stopReason == Reason.CRASHED ? ContainerState.CRASHED : ContainerState.SHUTOFF, stopReason);
+            default -> new Action(ContainerState.SHUTOFF, stopReason);
+        };
+    }
+
+    /**
+     * After a service restart: every container that has a state file is found again; those
+     * whose supervisor is gone get their recorded end handled now.
+     */
+    public void reattachAll() {
+        for (LiveState state : launcher.leftovers()) {
+            try {
+                Container c = registry.find(state.name()).orElse(null);
+                Domain live = launcher.liveDefinition(state.name());
+                if (c == null) {
+                    c = registry.addTransient(live);
+                }
+                StopIntent intent = switch (state.stopIntent()) {
+                    case "shutdown" -> StopIntent.SHUTDOWN;
+                    case "reboot" -> StopIntent.REBOOT;
+                    case "destroy" -> StopIntent.DESTROY;
+                    default -> StopIntent.NONE;
+                };
+                Container container = c;
+                CompletableFuture<Void> booked = new CompletableFuture<>();
+                synchronized (c) {
+                    c.setLiveDefinition(live);
+                    c.setStopIntent(intent);
+                    registry.transition(c, ContainerState.STARTING, Reason.BOOTED);
+                }
+                RunningContainer rc = launcher.reattach(state, (r, status) -> exited(container, r, status, booked));
+                synchronized (c) {
+                    c.setRunning(rc);
+                    registry.transition(c, ContainerState.RUNNING, Reason.BOOTED);
+                    if (intent != StopIntent.NONE) {
+                        registry.transition(c, ContainerState.STOPPING, Reason.REQUESTED);
+                    }
+                }
+                booked.complete(null);
+                rc.reportExitIfSupervisorGone();
+                LOG.info("re-attached container '{}' (init {})", state.name(), state.initPid());
+            } catch (IOException | CorralException | RuntimeException e) {
+                LOG.error("cannot re-attach container '{}': {}", state.name(), e.getMessage());
+            }
+        }
+    }
+
+    public void close() {
+        events.shutdown();
+    }
+}

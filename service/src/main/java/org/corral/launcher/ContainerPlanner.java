@@ -1,0 +1,307 @@
+package org.corral.launcher;
+
+import static org.corral.launcher.Linux.MS_BIND;
+import static org.corral.launcher.Linux.MS_NODEV;
+import static org.corral.launcher.Linux.MS_NOEXEC;
+import static org.corral.launcher.Linux.MS_NOSUID;
+import static org.corral.launcher.Linux.MS_PRIVATE;
+import static org.corral.launcher.Linux.MS_RDONLY;
+import static org.corral.launcher.Linux.MS_REC;
+import static org.corral.launcher.Linux.MS_REMOUNT;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.corral.config.model.Capabilities;
+import org.corral.config.model.Chardev;
+import org.corral.config.model.Domain;
+import org.corral.config.model.Filesystem;
+import org.corral.config.model.Initenv;
+import org.corral.core.CorralException;
+import org.corral.launcher.cgroup.CgroupLayout;
+import org.corral.launcher.cgroup.ContainerCgroup;
+
+/**
+ * Turns a domain definition into the plan corral-supervisor executes: every mount, node, link,
+ * environment variable and capability of the container is decided here, in Java, as the seed
+ * (libvirt's LXC driver documentation) describes the container. Pure: it touches no files, so
+ * unit tests can check a plan line by line.
+ */
+public final class ContainerPlanner {
+
+    /** What the planner needs to know besides the definition. */
+    public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
+            boolean pauseBeforeInit) {
+    }
+
+    /** libvirt's fixed device nodes: name, major, minor (all mode 0666). */
+    private static final List<Object[]> NODES = List.of(
+            new Object[] {"null", 1, 3}, new Object[] {"zero", 1, 5}, new Object[] {"full", 1, 7},
+            new Object[] {"random", 1, 8}, new Object[] {"urandom", 1, 9}, new Object[] {"tty", 5, 0});
+
+    private ContainerPlanner() {
+    }
+
+    public static Plan plan(Domain d, Context ctx) throws CorralException {
+        checkSupported(d);
+        Plan plan = new Plan();
+        header(plan, d, ctx);
+
+        Filesystem rootFs = rootFilesystem(d);
+        String root = rootFs == null ? "" : stripSlash(rootFs.getSource().getDir());
+
+        plan.step("hostname", d.getName());
+        // Nothing the container mounts may propagate back to the host.
+        plan.step("mount", "", "/", "", MS_REC | MS_PRIVATE, "");
+        if (rootFs != null) {
+            // pivot_root needs the new root to be a mount point.
+            plan.step("mount", root, root, "", MS_BIND | MS_REC, "");
+        }
+        procAndSys(plan, root);
+        cgroups(plan, root, ctx);
+        dev(plan, root, consoles(d).size());
+        userFilesystems(plan, root, d);
+        if (rootFs != null) {
+            if (rootFs.isReadonly()) {
+                plan.step("mount", "", root, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+            }
+            plan.step("pivot", root);
+        }
+        String initdir = d.getOs().getInitdir();
+        plan.step("chdir", initdir == null ? "/" : initdir);
+        plan.step("capdrop", capabilitiesToDrop(d).toArray());
+        for (String e : environment(d, ctx.passedFds())) {
+            plan.step("env", e);
+        }
+        plan.step("argv", d.getOs().getInit());
+        for (String a : d.getOs().getInitargs()) {
+            plan.step("argv", a);
+        }
+        plan.step("exec");
+        return plan;
+    }
+
+    private static void header(Plan plan, Domain d, Context ctx) {
+        long clone = Linux.CLONE_NEWNS | Linux.CLONE_NEWPID | Linux.CLONE_NEWUTS | Linux.CLONE_NEWIPC;
+        if (d.getFeatures() != null && d.getFeatures().isPrivnet()) {
+            clone |= Linux.CLONE_NEWNET;
+        }
+        plan.header("version", 1);
+        plan.header("name", d.getName());
+        plan.header("socket", ctx.paths().socket());
+        plan.header("exitfile", ctx.paths().exitFile());
+        plan.header("consolelog", ctx.paths().consoleLog());
+        plan.header("clone", clone);
+        for (Path procs : ctx.cgroup().procsFiles()) {
+            plan.header("cgroupprocs", procs);
+        }
+        if (ctx.pauseBeforeInit()) {
+            plan.header("pause", 1);
+        }
+        plan.header("fds", ctx.passedFds());
+    }
+
+    /** New proc, read-only /proc/sys, read-only sysfs. */
+    private static void procAndSys(Plan plan, String root) {
+        plan.step("mkdir", root + "/proc", "0755");
+        plan.step("mount", "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+        plan.step("mount", root + "/proc/sys", root + "/proc/sys", "", MS_BIND, "");
+        plan.step("mount", "", root + "/proc/sys", "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+        plan.step("mkdir", root + "/sys", "0755");
+        plan.step("mount", "sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+    }
+
+    /**
+     * The container sees only its own cgroup: each hierarchy's container directory is bound
+     * where the host mounts the hierarchy, on a small tmpfs that is then made read-only.
+     */
+    private static void cgroups(Plan plan, String root, Context ctx) {
+        String base = root + "/sys/fs/cgroup";
+        long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (ctx.layout().isUnified()) {
+            plan.step("mount", ctx.cgroup().directories().get(0), base, "", MS_BIND, "");
+            return;
+        }
+        plan.step("mount", "tmpfs", base, "tmpfs", flags, "mode=755,size=64k");
+        List<Path> hierarchies = ctx.layout().v1Hierarchies();
+        for (int i = 0; i < hierarchies.size(); i++) {
+            String dirName = hierarchies.get(i).getFileName().toString();
+            plan.step("mkdir", base + "/" + dirName, "0755");
+            plan.step("mount", ctx.cgroup().directories().get(i), base + "/" + dirName, "", MS_BIND, "");
+        }
+        // Co-mounted controllers (cpu,cpuacct) get a link per name, as systemd makes them.
+        TreeSet<String> made = new TreeSet<>();
+        for (Map.Entry<String, Path> e : ctx.layout().v1().entrySet()) {
+            String dirName = e.getValue().getFileName().toString();
+            if (!dirName.equals(e.getKey()) && made.add(e.getKey())) {
+                plan.step("symlink", dirName, base + "/" + e.getKey());
+            }
+        }
+        plan.step("mount", "", base, "tmpfs", MS_REMOUNT | MS_RDONLY | flags, "mode=755,size=64k");
+    }
+
+    /** /dev exactly as the seed lists it, with one pty per console from a private devpts. */
+    private static void dev(Plan plan, String root, int consoles) {
+        String dev = root + "/dev";
+        plan.step("mkdir", dev, "0755");
+        plan.step("mount", "tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+        for (Object[] n : NODES) {
+            plan.step("mknod", dev + "/" + n[0], "020666", n[1], n[2]);
+        }
+        plan.step("symlink", "/proc/self/fd/0", dev + "/stdin");
+        plan.step("symlink", "/proc/self/fd/1", dev + "/stdout");
+        plan.step("symlink", "/proc/self/fd/2", dev + "/stderr");
+        plan.step("symlink", "/proc/self/fd", dev + "/fd");
+        plan.step("mkdir", dev + "/pts", "0755");
+        plan.step("mount", "devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        plan.step("symlink", "pts/ptmx", dev + "/ptmx");
+        // A fresh devpts instance numbers its ptys from 0: console N is /dev/pts/N.
+        for (int i = 0; i < consoles; i++) {
+            plan.step("pty", dev + "/pts/ptmx", i == 0 ? "1" : "0");
+        }
+        plan.step("symlink", "pts/0", dev + "/console");
+        for (int i = 0; i < consoles; i++) {
+            plan.step("symlink", "pts/" + i, dev + "/tty" + (i + 1));
+        }
+    }
+
+    private static void userFilesystems(Plan plan, String root, Domain d) {
+        List<Filesystem> fss = new ArrayList<>();
+        for (Filesystem fs : d.getDevices().getFilesystems()) {
+            if (!"/".equals(fs.getTargetDir())) {
+                fss.add(fs);
+            }
+        }
+        // Parents before children, whatever order the XML lists them in.
+        fss.sort(Comparator.comparing(fs -> Path.of(fs.getTargetDir()).getNameCount()));
+        for (Filesystem fs : fss) {
+            String target = root + fs.getTargetDir();
+            plan.step("mkdir", target, "0755");
+            switch (fs.getType()) {
+                case "mount" -> plan.step("mount", fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
+                case "bind" -> plan.step("mount", root + fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
+                case "ram" -> plan.step("mount", "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+                        "size=" + fs.getSource().getUsageKiB() + "k,mode=755");
+                default -> throw new IllegalStateException("unchecked filesystem type " + fs.getType());
+            }
+            if (fs.isReadonly()) {
+                plan.step("mount", "", target, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+            }
+        }
+    }
+
+    /** libvirt's capability policies: default, allow and deny, with per-capability overrides. */
+    static List<Integer> capabilitiesToDrop(Domain d) {
+        Capabilities caps = d.getFeatures() == null ? null : d.getFeatures().getCapabilities();
+        String policy = caps == null || caps.getPolicy() == null ? "default" : caps.getPolicy();
+        Map<String, Boolean> states = caps == null ? Map.of() : caps.getStates();
+        TreeSet<Integer> drop = new TreeSet<>();
+        for (Map.Entry<String, Integer> cap : Linux.CAPABILITIES.entrySet()) {
+            Boolean state = states.get(cap.getKey());
+            boolean keep = switch (policy) {
+                case "allow" -> state == null || state;
+                case "deny" -> state != null && state;
+                default -> state != null ? state : !Linux.DEFAULT_DROPS.contains(cap.getKey());
+            };
+            if (!keep) {
+                drop.add(cap.getValue());
+            }
+        }
+        return new ArrayList<>(drop);
+    }
+
+    /** The environment the seed documents, then LISTEN_* for passed fds, then initenv. */
+    static List<String> environment(Domain d, int passedFds) {
+        List<String> env = new ArrayList<>();
+        // lxc-libvirt, not the documented libvirt-lxc: it is what libvirt really sets and what
+        // systemd-detect-virt recognises.
+        env.add("container=lxc-libvirt");
+        env.add("container_uuid=" + d.getUuid());
+        env.add("PATH=/bin:/usr/bin");
+        env.add("TERM=linux");
+        env.add("HOME=/");
+        env.add("LIBVIRT_LXC_NAME=" + d.getName());
+        env.add("LIBVIRT_LXC_UUID=" + d.getUuid());
+        if (d.getOs().getCmdline() != null) {
+            env.add("LIBVIRT_LXC_CMDLINE=" + d.getOs().getCmdline());
+        }
+        int consoles = consoles(d).size();
+        if (consoles > 1) {
+            StringBuilder ttys = new StringBuilder();
+            for (int i = 0; i < consoles; i++) {
+                ttys.append(i == 0 ? "" : " ").append("pts/").append(i);
+            }
+            env.add("container_ttys=" + ttys);
+        }
+        if (passedFds > 0) {
+            // sd_listen_fds(3): init is PID 1 of its namespace.
+            env.add("LISTEN_FDS=" + passedFds);
+            env.add("LISTEN_PID=1");
+        }
+        for (Initenv e : d.getOs().getInitenvs()) {
+            env.add(e.getName() + "=" + (e.getValue() == null ? "" : e.getValue()));
+        }
+        return env;
+    }
+
+    static List<Chardev> consoles(Domain d) {
+        return d.getDevices().getConsoles();
+    }
+
+    static Filesystem rootFilesystem(Domain d) {
+        for (Filesystem fs : d.getDevices().getFilesystems()) {
+            if ("/".equals(fs.getTargetDir())) {
+                return fs;
+            }
+        }
+        return null;
+    }
+
+    private static String stripSlash(String dir) {
+        return dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+    }
+
+    /**
+     * What the definition asks for that this version cannot do yet, refused at start (as
+     * libvirt refuses what LXC can't do at start, not at define).
+     */
+    static void checkSupported(Domain d) throws CorralException {
+        List<Chardev> consoles = consoles(d);
+        if (consoles.isEmpty()) {
+            throw CorralException.invalidConfig("a container needs at least one <console type='pty'>");
+        }
+        for (Chardev c : consoles) {
+            if (!"pty".equals(c.getType())) {
+                throw CorralException.invalidConfig("<console type='" + c.getType() + "'> is not supported: only pty consoles");
+            }
+        }
+        for (Filesystem fs : d.getDevices().getFilesystems()) {
+            boolean isRoot = "/".equals(fs.getTargetDir());
+            if (!(fs.getType().equals("mount") || (!isRoot && (fs.getType().equals("ram") || fs.getType().equals("bind"))))) {
+                throw CorralException.invalidConfig("<filesystem type='" + fs.getType() + "'> with target "
+                        + fs.getTargetDir() + " is not supported yet");
+            }
+        }
+        if (!d.getDevices().getInterfaces().isEmpty()) {
+            throw CorralException.invalidConfig("<interface type='" + d.getDevices().getInterfaces().get(0).getType()
+                    + "'> is not supported yet: networking is not implemented; use <features><privnet/> for a private network namespace");
+        }
+        if (!d.getDevices().getHostdevs().isEmpty() || !d.getDevices().getDisks().isEmpty()) {
+            throw CorralException.invalidConfig("<hostdev> and <disk> are not supported yet");
+        }
+        if (d.getIdmap() != null) {
+            throw CorralException.invalidConfig("<idmap> (user namespaces) is not supported yet");
+        }
+        if (d.getNamespace() != null) {
+            throw CorralException.invalidConfig("<lxc:namespace> sharing is not supported yet");
+        }
+        if (d.getOs().getInituser() != null) {
+            throw CorralException.invalidConfig("<inituser>/<initgroup> are not supported yet");
+        }
+    }
+}

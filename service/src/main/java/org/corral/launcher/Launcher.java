@@ -1,0 +1,339 @@
+package org.corral.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.corral.config.DomainXml;
+import org.corral.config.model.Domain;
+import org.corral.config.model.Filesystem;
+import org.corral.core.CorralException;
+import org.corral.core.CorralException.Kind;
+import org.corral.launcher.cgroup.CgroupLimits;
+import org.corral.launcher.cgroup.CgroupManager;
+import org.corral.launcher.cgroup.ContainerCgroup;
+import org.corral.launcher.supervisor.SupervisorMonitor;
+import org.corral.store.AtomicFile;
+import org.corral.sys.Native;
+import org.corral.sys.SyscallException;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+/**
+ * Starts containers and finds them again. A start is a transaction: each resource taken
+ * (cgroup, state files, supervisor) is pushed on an undo stack, and any failure releases exactly
+ * those, in reverse, before the caller hears the real reason.
+ */
+public final class Launcher {
+
+    private static final Logger LOG = LogManager.getLogger(Launcher.class);
+
+    /** Default resource partition, as libvirt's. */
+    public static final String DEFAULT_PARTITION = "/machine";
+    /** How long a supervisor may take to report exec success or failure. */
+    private static final long HANDSHAKE_SECONDS = 30;
+    /** At most this many fds reach init; D-Bus itself carries no more than 16 per message. */
+    public static final int MAX_PASSED_FDS = 16;
+    /** Above every fd number a supervisor gets (0..4 and the passed fds). */
+    private static final int SPAWN_FD_BASE = 64;
+
+    private final Path supervisorBinary;
+    private final Path runtimeDir;
+    private final CgroupManager cgroups;
+    private final SupervisorMonitor monitor;
+
+    public Launcher(Path supervisorBinary, Path runtimeDir, CgroupManager cgroups, SupervisorMonitor monitor) {
+        this.supervisorBinary = supervisorBinary;
+        this.runtimeDir = runtimeDir;
+        this.cgroups = cgroups;
+        this.monitor = monitor;
+    }
+
+    public LaunchPaths pathsOf(String name) {
+        return new LaunchPaths(runtimeDir, name);
+    }
+
+    /**
+     * Starts init for a definition and returns once it runs (exec succeeded) or throws with the
+     * reason. {@code onExit} hears, once, how init ended; it runs on the monitor thread.
+     */
+    public RunningContainer launch(Domain live, boolean persistent, List<Integer> passedFds,
+            RunningContainer.ExitListener onExit) throws CorralException {
+        LaunchPaths paths = pathsOf(live.getName());
+        Deque<Runnable> undo = new ArrayDeque<>();
+        if (passedFds.size() > MAX_PASSED_FDS) {
+            throw CorralException.invalidArgs("at most " + MAX_PASSED_FDS + " file descriptors can be passed, not "
+                    + passedFds.size());
+        }
+        try {
+            checkSources(live);
+            prepareFiles(paths);
+            String partition = live.getPartition() == null ? DEFAULT_PARTITION : live.getPartition();
+            ContainerCgroup cg = cgroups.create(partition, live.getName(), CgroupLimits.of(live));
+            undo.push(cg::removeQuietly);
+
+            Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
+                    passedFds.size(), false));
+            long startedAt = nowMicros();
+            // State first: a service killed from here on finds the container again by its socket.
+            new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none")
+                    .write(paths.stateFile());
+            undo.push(() -> deleteQuietly(paths.stateFile()));
+            AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------");
+            undo.push(() -> deleteQuietly(paths.liveXml()));
+
+            RunningContainer rc = new RunningContainer(live.getName(), paths, cg, onExit);
+            spawnSupervisor(plan, paths, passedFds, rc);
+            undo.push(() -> deleteQuietly(paths.socket()));
+            String first = awaitFirstLine(rc, paths);
+            if (!first.startsWith("started ")) {
+                throw startFailure(first, plan, live, paths);
+            }
+            String[] f = first.split(" ");
+            rc.running(new ProcessIdentity(Integer.parseInt(f[1]), Long.parseLong(f[2])),
+                    new ProcessIdentity(Integer.parseInt(f[3]), Long.parseLong(f[4])), startedAt);
+            writeState(rc, persistent, "none");
+            return rc;
+        } catch (IOException e) {
+            rollback(undo);
+            throw new CorralException(Kind.FAILED, "cannot start container '" + live.getName() + "': " + e.getMessage(), e);
+        } catch (CorralException | RuntimeException e) {
+            rollback(undo);
+            throw e;
+        }
+    }
+
+    /** Rewrites the state file, e.g. when a stop is requested or the container became transient. */
+    public void writeState(RunningContainer rc, boolean persistent, String stopIntent) throws IOException {
+        new LiveState(rc.name(), uuidFromState(rc), persistent, rc.cgroup().relativePath(), rc.startedAtMicros(),
+                rc.supervisor().pid(), rc.supervisor().startTime(), rc.init().pid(), rc.init().startTime(), stopIntent)
+                .write(rc.paths().stateFile());
+    }
+
+    private String uuidFromState(RunningContainer rc) throws IOException {
+        return LiveState.read(rc.paths().stateFile()).uuid();
+    }
+
+    /** Containers left running by an earlier service process, from their state files. */
+    public List<LiveState> leftovers() {
+        List<LiveState> out = new ArrayList<>();
+        try (var files = Files.newDirectoryStream(runtimeDir, "*.state")) {
+            for (Path f : files) {
+                try {
+                    out.add(LiveState.read(f));
+                } catch (IOException e) {
+                    LOG.error("ignoring {}: {}", f, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("cannot read runtime directory {}: {}", runtimeDir, e.getMessage());
+        }
+        return out;
+    }
+
+    /** The live definition a running container was started with. */
+    public Domain liveDefinition(String name) throws IOException, CorralException {
+        return DomainXml.parse(Files.readString(pathsOf(name).liveXml(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Finds a container again after a service restart: connects to its supervisor and asks for
+     * status. When the supervisor is gone, {@link RunningContainer#reportExitIfSupervisorGone}
+     * reports the recorded end once the caller has done its bookkeeping.
+     */
+    public RunningContainer reattach(LiveState state, RunningContainer.ExitListener onExit) {
+        LaunchPaths paths = pathsOf(state.name());
+        ContainerCgroup cg = cgroups.existing(state.cgroup());
+        RunningContainer rc = new RunningContainer(state.name(), paths, cg, onExit);
+        rc.running(new ProcessIdentity(state.initPid(), state.initStart()),
+                new ProcessIdentity(state.supervisorPid(), state.supervisorStart()), state.startedAtMicros());
+        try {
+            AFUNIXSocketChannel ch = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(paths.socket()));
+            rc.attach(monitor.watch(ch, rc));
+            rc.firstLine().complete("reattached"); // every later line is an event
+            // The answer also tells init's PID when the service died before "started".
+            rc.requestStatus();
+            return rc;
+        } catch (IOException e) {
+            rc.firstLine().complete("reattached");
+            rc.markSupervisorGone();
+            return rc;
+        }
+    }
+
+    private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds, RunningContainer rc)
+            throws IOException {
+        List<Integer> toClose = new ArrayList<>();
+        int[] pair = null;
+        int[] planPipe = null;
+        try {
+            pair = Native.socketpair();
+            planPipe = Native.pipe();
+            int devNull = track(toClose, Native.open("/dev/null", Native.O_RDWR, 0));
+            int log = track(toClose, Native.open(paths.supervisorLog().toString(),
+                    Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND, 0600));
+            int[] fdMap = new int[5 + passedFds.size()];
+            // Every source is duplicated above all targets so that no dup2 in the child
+            // overwrites a source that a later dup2 still needs.
+            fdMap[0] = track(toClose, Native.dupAtLeast(devNull, SPAWN_FD_BASE));
+            fdMap[1] = track(toClose, Native.dupAtLeast(log, SPAWN_FD_BASE));
+            fdMap[2] = track(toClose, Native.dupAtLeast(log, SPAWN_FD_BASE));
+            fdMap[3] = track(toClose, Native.dupAtLeast(planPipe[0], SPAWN_FD_BASE));
+            fdMap[4] = track(toClose, Native.dupAtLeast(pair[1], SPAWN_FD_BASE));
+            for (int i = 0; i < passedFds.size(); i++) {
+                fdMap[5 + i] = track(toClose, Native.dupAtLeast(passedFds.get(i), SPAWN_FD_BASE));
+            }
+            Native.closeQuietly(planPipe[0]);
+            Native.closeQuietly(pair[1]);
+            int pid = Native.spawn(supervisorBinary.toString(), List.of("corral-supervisor"),
+                    List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), fdMap);
+            for (int fd : toClose) {
+                Native.closeQuietly(fd);
+            }
+            toClose.clear();
+            AFUNIXSocketChannel ch = FileDescriptorCast.unsafeUsing(pair[0]).as(AFUNIXSocketChannel.class);
+            pair[0] = -1;
+            rc.attach(monitor.watch(ch, rc));
+            Native.writeFully(planPipe[1], plan.encode());
+            Native.closeQuietly(planPipe[1]);
+            planPipe[1] = -1;
+            // The supervisor forks at once and its parent exits after setsid(); reap that parent.
+            int status = Native.waitpid(pid);
+            if (status != 0) {
+                throw new IOException("corral-supervisor exited with status " + status + " before starting (see "
+                        + paths.supervisorLog() + ")");
+            }
+        } catch (SyscallException e) {
+            throw new IOException("cannot start " + supervisorBinary + ": " + e.getMessage(), e);
+        } finally {
+            for (int fd : toClose) {
+                Native.closeQuietly(fd);
+            }
+            if (pair != null) {
+                Native.closeQuietly(pair[0]);
+                Native.closeQuietly(pair[1]);
+            }
+            if (planPipe != null) {
+                Native.closeQuietly(planPipe[0]);
+                Native.closeQuietly(planPipe[1]);
+            }
+        }
+    }
+
+    private static int track(List<Integer> fds, int fd) {
+        fds.add(fd);
+        return fd;
+    }
+
+    private static String awaitFirstLine(RunningContainer rc, LaunchPaths paths) throws IOException {
+        try {
+            return rc.firstLine().get(HANDSHAKE_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("the supervisor did not report within " + HANDSHAKE_SECONDS + " s (see "
+                    + paths.supervisorLog() + ")");
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting");
+        }
+    }
+
+    /** Turns "failed STEP OP ERRNO ARG" into a message that names the real reason. */
+    static CorralException startFailure(String line, Plan plan, Domain live, LaunchPaths paths) {
+        String name = live.getName();
+        if (line.isEmpty()) {
+            return new CorralException(Kind.FAILED, "cannot start container '" + name
+                    + "': the supervisor ended without a report (see " + paths.supervisorLog() + ")");
+        }
+        String[] f = line.split(" ", 5);
+        if (f.length < 4 || !f[0].equals("failed")) {
+            return new CorralException(Kind.FAILED, "cannot start container '" + name + "': unexpected supervisor answer '"
+                    + line + "'");
+        }
+        String op = f[2];
+        int errno = Integer.parseInt(f[3]);
+        String arg = f.length > 4 ? f[4] : "";
+        String why = org.corral.sys.Errno.describe(errno);
+        Filesystem rootFs = ContainerPlanner.rootFilesystem(live);
+        String root = rootFs == null ? "/ (the host's)" : rootFs.getSource().getDir();
+        String message = switch (op) {
+            case "exec" -> errno == org.corral.sys.Errno.ENOENT
+                    ? "init " + arg + " not found in root " + root
+                    : "cannot execute init " + arg + " in root " + root + ": " + why;
+            case "mount" -> "cannot mount " + describeStep(plan, Integer.parseInt(f[1])) + ": " + why;
+            case "cgroupprocs" -> "cannot move init into its cgroup (" + arg + "): " + why;
+            default -> "step '" + op + "' failed on " + arg + ": " + why;
+        };
+        return new CorralException(Kind.FAILED, "cannot start container '" + name + "': " + message);
+    }
+
+    private static String describeStep(Plan plan, int index) {
+        if (index < 0 || index >= plan.steps().size()) {
+            return "?";
+        }
+        List<String> rec = plan.steps().get(index);
+        String src = rec.get(1).isEmpty() ? rec.get(3) : rec.get(1);
+        return src + " on " + rec.get(2);
+    }
+
+    /** Checks what the plan will need on the host, for errors that name the config element. */
+    private static void checkSources(Domain d) throws CorralException {
+        Filesystem rootFs = ContainerPlanner.rootFilesystem(d);
+        for (Filesystem fs : d.getDevices().getFilesystems()) {
+            if (!fs.getType().equals("mount") || fs == rootFs) {
+                continue;
+            }
+            Path src = Path.of(fs.getSource().getDir());
+            if (!Files.isDirectory(src)) {
+                throw new CorralException(Kind.FAILED, "cannot start container '" + d.getName() + "': filesystem source "
+                        + src + " (target " + fs.getTargetDir() + ") " + (Files.exists(src) ? "is not a directory" : "does not exist"));
+            }
+        }
+        if (rootFs != null && !Files.isDirectory(Path.of(rootFs.getSource().getDir()))) {
+            Path root = Path.of(rootFs.getSource().getDir());
+            throw new CorralException(Kind.FAILED, "cannot start container '" + d.getName() + "': root " + root
+                    + (Files.exists(root) ? " is not a directory" : " does not exist"));
+        }
+    }
+
+    private static void prepareFiles(LaunchPaths paths) throws IOException {
+        Files.createDirectories(paths.runtimeDir());
+        Files.deleteIfExists(paths.exitFile());
+        Files.deleteIfExists(paths.consoleLog());
+    }
+
+    private static void rollback(Deque<Runnable> undo) {
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().run();
+            } catch (RuntimeException e) {
+                LOG.error("rollback step failed", e);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", p, e.getMessage());
+        }
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+}

@@ -1,0 +1,202 @@
+package org.corral.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.corral.launcher.cgroup.ContainerCgroup;
+import org.corral.launcher.supervisor.SupervisorConnection;
+import org.corral.sys.Errno;
+import org.corral.sys.Native;
+import org.corral.sys.SyscallException;
+
+/**
+ * A container whose init runs: its processes, cgroup and files, and the control connection to
+ * its supervisor. Reports the end of init exactly once, from the "exited" line or, when the
+ * supervisor went away while the service was not listening, from the exit file.
+ */
+public final class RunningContainer implements SupervisorConnection.Listener {
+
+    private static final Logger LOG = LogManager.getLogger(RunningContainer.class);
+
+    private final String name;
+    private final LaunchPaths paths;
+    private final ContainerCgroup cgroup;
+    private final ExitListener onExit;
+    private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    private final AtomicBoolean exitReported = new AtomicBoolean();
+    private volatile SupervisorConnection connection;
+    private volatile ProcessIdentity init;
+    private volatile ProcessIdentity supervisor;
+    private volatile long startedAtMicros;
+
+    /** Hears, once, how init ended. Called on the supervisor monitor thread: return quickly. */
+    public interface ExitListener {
+        void exited(RunningContainer container, ExitStatus status);
+    }
+
+    RunningContainer(String name, LaunchPaths paths, ContainerCgroup cgroup, ExitListener onExit) {
+        this.name = name;
+        this.paths = paths;
+        this.cgroup = cgroup;
+        this.onExit = onExit;
+    }
+
+    void attach(SupervisorConnection c) {
+        this.connection = c;
+    }
+
+    void running(ProcessIdentity init, ProcessIdentity supervisor, long startedAtMicros) {
+        this.init = init;
+        this.supervisor = supervisor;
+        this.startedAtMicros = startedAtMicros;
+    }
+
+    CompletableFuture<String> firstLine() {
+        return firstLine;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public LaunchPaths paths() {
+        return paths;
+    }
+
+    public ContainerCgroup cgroup() {
+        return cgroup;
+    }
+
+    public ProcessIdentity init() {
+        return init;
+    }
+
+    public ProcessIdentity supervisor() {
+        return supervisor;
+    }
+
+    public long startedAtMicros() {
+        return startedAtMicros;
+    }
+
+    @Override
+    public void line(String line) {
+        if (!firstLine.isDone()) {
+            firstLine.complete(line);
+            return;
+        }
+        if (line.startsWith("exited ")) {
+            reportExit(ExitStatus.parse(line));
+        } else if (line.startsWith("status running ") && (init == null || init.pid() == 0)) {
+            int pid = Integer.parseInt(line.substring("status running ".length()).trim());
+            try {
+                init = new ProcessIdentity(pid, ProcessIdentity.startTime(pid));
+            } catch (IOException e) {
+                LOG.warn("container '{}': init {} vanished while re-attaching", name, pid);
+            }
+        }
+        // "status", "ok" and "error" answers need no action here.
+    }
+
+    @Override
+    public void closed() {
+        if (!firstLine.isDone()) {
+            firstLine.complete("");
+            return;
+        }
+        // The supervisor writes the exit file before it says "exited"; a connection that ends
+        // without the line means the service missed it, or the supervisor was killed.
+        reportExit(readExitFile());
+    }
+
+    ExitStatus readExitFile() {
+        try {
+            return ExitStatus.parse(Files.readString(paths.exitFile()));
+        } catch (IOException | RuntimeException e) {
+            return ExitStatus.LOST;
+        }
+    }
+
+    private volatile boolean supervisorGone;
+
+    void markSupervisorGone() {
+        supervisorGone = true;
+    }
+
+    /** After a re-attach found no supervisor: reports the recorded end now. */
+    public void reportExitIfSupervisorGone() {
+        if (supervisorGone) {
+            reportExit(readExitFile());
+        }
+    }
+
+    void reportExit(ExitStatus status) {
+        if (exitReported.compareAndSet(false, true)) {
+            onExit.exited(this, status);
+        }
+    }
+
+    /** Asks the supervisor for status; the answer arrives as a line. */
+    void requestStatus() {
+        try {
+            connection.send("status");
+        } catch (IOException e) {
+            // the connection's end is reported through closed()
+        }
+    }
+
+    /** Sends a signal to init, after making sure the PID is still ours. */
+    public void signalInit(int signal) throws IOException {
+        ProcessIdentity i = init;
+        if (i == null || !i.isAlive()) {
+            return;
+        }
+        try {
+            Native.kill(i.pid(), signal);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * SIGKILL to init and to every process of the cgroup at once. A PID namespace's init ignores
+     * SIGTERM, and there is nothing to wait for: libvirt waits 1.6 s here, corral does not.
+     */
+    public void killAll() throws IOException {
+        signalInit(9);
+        cgroup.killAll();
+    }
+
+    /** Asks init for runlevel 0 or 6 through its initctl FIFO; false when it has none. */
+    public boolean requestRunlevel(char runlevel) throws IOException {
+        ProcessIdentity i = init;
+        return i != null && Initctl.requestRunlevel(i.pid(), runlevel);
+    }
+
+    /** After init has ended: removes the cgroup and the runtime files but the logs. */
+    public void cleanUp() {
+        if (connection != null) {
+            connection.close();
+        }
+        try {
+            cgroup.killAll();
+            cgroup.remove();
+        } catch (IOException e) {
+            LOG.error("container '{}': cannot remove cgroup {}: {}", name, cgroup.relativePath(), e.getMessage());
+        }
+        for (Path p : new Path[] {paths.stateFile(), paths.liveXml(), paths.exitFile(), paths.socket()}) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.error("container '{}': cannot remove {}: {}", name, p, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package org.corral.launcher.cgroup;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.corral.core.CorralException;
+import org.corral.core.CorralException.Kind;
+
+/**
+ * Creates container cgroups and writes their limits, on cgroup v1 (including hybrid hosts) and
+ * v2. corral never mounts cgroupfs: it uses what the init system mounted, and fails with a clear
+ * message when a controller it needs is missing.
+ */
+public final class CgroupManager {
+
+    /** Controllers a container cannot do without (libvirt requires the same). */
+    static final List<String> REQUIRED_V1 = List.of("cpuacct", "memory", "devices");
+    static final String SUFFIX = ".corral";
+
+    private final CgroupLayout layout;
+
+    public CgroupManager(CgroupLayout layout) {
+        this.layout = layout;
+    }
+
+    public CgroupLayout layout() {
+        return layout;
+    }
+
+    /** The relative path of a container's cgroup: partition + "/" + name + ".corral". */
+    public static String relativePath(String partition, String name) {
+        return (partition.endsWith("/") ? partition : partition + "/") + name + SUFFIX;
+    }
+
+    /** The cgroup a container had (for clean-up after a restart); the directories may be gone. */
+    public ContainerCgroup existing(String relativePath) {
+        return new ContainerCgroup(relativePath, dirsFor(relativePath), layout.isUnified());
+    }
+
+    public ContainerCgroup create(String partition, String name, CgroupLimits limits) throws CorralException {
+        checkControllers();
+        String rel = relativePath(partition, name);
+        ContainerCgroup cg = new ContainerCgroup(rel, dirsFor(rel), layout.isUnified());
+        List<Path> made = new ArrayList<>();
+        try {
+            for (Path dir : cg.directories()) {
+                Path root = hierarchyRootOf(dir, rel);
+                ensureParents(root, partition);
+                try {
+                    Files.createDirectory(dir);
+                } catch (FileAlreadyExistsException e) {
+                    // A leftover of a crash: reuse it only if it is empty.
+                    if (!readOrEmpty(dir.resolve("cgroup.procs")).isBlank()) {
+                        throw new CorralException(Kind.FAILED, "cgroup " + dir + " exists and still has processes");
+                    }
+                }
+                made.add(dir);
+                if (isCpuset(root)) {
+                    inheritCpuset(dir);
+                }
+            }
+            if (layout.isUnified()) {
+                V2Limits.apply(cg.directories().get(0), limits);
+            } else {
+                V1Limits.apply(layout, rel, limits);
+            }
+            return cg;
+        } catch (IOException e) {
+            new ContainerCgroup(rel, made, layout.isUnified()).removeQuietly();
+            throw new CorralException(Kind.FAILED, "cannot set up cgroup " + rel + ": " + e.getMessage(), e);
+        } catch (CorralException e) {
+            new ContainerCgroup(rel, made, layout.isUnified()).removeQuietly();
+            throw e;
+        }
+    }
+
+    private void checkControllers() throws CorralException {
+        TreeSet<String> missing = new TreeSet<>();
+        if (layout.isUnified()) {
+            for (String c : List.of("memory", "cpu")) {
+                if (!layout.v2Controllers().contains(c)) {
+                    missing.add(c);
+                }
+            }
+        } else {
+            for (String c : REQUIRED_V1) {
+                if (!layout.v1().containsKey(c)) {
+                    missing.add(c);
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CorralException(Kind.FAILED, "the host lacks the cgroup controller(s) " + String.join(", ", missing)
+                    + " that containers need (" + layout + "); corral does not mount cgroupfs itself");
+        }
+    }
+
+    private List<Path> dirsFor(String rel) {
+        List<Path> out = new ArrayList<>();
+        String stripped = rel.startsWith("/") ? rel.substring(1) : rel;
+        if (layout.isUnified()) {
+            out.add(layout.v2().resolve(stripped));
+        } else {
+            for (Path h : layout.v1Hierarchies()) {
+                out.add(h.resolve(stripped));
+            }
+        }
+        return out;
+    }
+
+    private static Path hierarchyRootOf(Path dir, String rel) {
+        Path p = dir;
+        for (String ignored : rel.substring(1).split("/")) {
+            p = p.getParent();
+        }
+        return p;
+    }
+
+    /** Creates the partition (say /machine) below a hierarchy root, with v2 delegation. */
+    private void ensureParents(Path root, String partition) throws IOException {
+        Path p = root;
+        for (String part : partition.substring(1).split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            if (layout.isUnified()) {
+                V2Limits.enableControllers(p, layout.v2Controllers());
+            }
+            p = p.resolve(part);
+            if (!Files.isDirectory(p)) {
+                try {
+                    Files.createDirectory(p);
+                } catch (FileAlreadyExistsException e) {
+                    // created concurrently: fine
+                }
+                if (isCpuset(root)) {
+                    inheritCpuset(p);
+                }
+            }
+        }
+        if (layout.isUnified()) {
+            V2Limits.enableControllers(p, layout.v2Controllers());
+        }
+    }
+
+    private boolean isCpuset(Path root) {
+        return !layout.isUnified() && root.equals(layout.v1().get("cpuset"));
+    }
+
+    /** A new v1 cpuset group starts empty and takes no tasks until cpus and mems are filled. */
+    private static void inheritCpuset(Path dir) throws IOException {
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            if (readOrEmpty(dir.resolve(f)).isBlank()) {
+                Files.writeString(dir.resolve(f), readOrEmpty(dir.getParent().resolve(f)).trim());
+            }
+        }
+    }
+
+    static String readOrEmpty(Path f) throws IOException {
+        try {
+            return Files.readString(f);
+        } catch (NoSuchFileException e) {
+            return "";
+        }
+    }
+
+    static void write(Path file, String value) throws IOException {
+        try {
+            Files.writeString(file, value);
+        } catch (IOException e) {
+            throw new IOException("writing '" + value + "' to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Path> v1(CgroupLayout layout) {
+        return layout.v1();
+    }
+}

@@ -1,0 +1,134 @@
+package org.corral.launcher.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.corral.sys.Errno;
+import org.corral.sys.Native;
+import org.corral.sys.SyscallException;
+
+/**
+ * The cgroup of one container: the same relative path (say /machine/web.corral) in every
+ * hierarchy that corral uses. Holds every container process; removed when the container stops.
+ */
+public final class ContainerCgroup {
+
+    private final String relativePath;
+    private final List<Path> dirs;
+    private final boolean unified;
+
+    ContainerCgroup(String relativePath, List<Path> dirs, boolean unified) {
+        this.relativePath = relativePath;
+        this.dirs = List.copyOf(dirs);
+        this.unified = unified;
+    }
+
+    /** The path inside each hierarchy, as /proc/PID/cgroup shows it. */
+    public String relativePath() {
+        return relativePath;
+    }
+
+    public List<Path> directories() {
+        return dirs;
+    }
+
+    /** The files init's PID is written to, one per hierarchy. */
+    public List<Path> procsFiles() {
+        List<Path> out = new ArrayList<>();
+        for (Path d : dirs) {
+            out.add(d.resolve("cgroup.procs"));
+        }
+        return out;
+    }
+
+    /** The PIDs in the cgroup (read from the first hierarchy: all hold the same processes). */
+    public List<Integer> pids() throws IOException {
+        List<Integer> out = new ArrayList<>();
+        if (dirs.isEmpty()) {
+            return out;
+        }
+        try {
+            for (String line : Files.readAllLines(dirs.get(0).resolve("cgroup.procs"))) {
+                if (!line.isBlank()) {
+                    out.add(Integer.parseInt(line.trim()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /**
+     * SIGKILLs every process at once: cgroup.kill on v2; on v1 each PID, repeated until the
+     * cgroup is empty, since a process may fork while the list is read.
+     */
+    public void killAll() throws IOException {
+        if (unified && Files.exists(dirs.get(0).resolve("cgroup.kill"))) {
+            Files.writeString(dirs.get(0).resolve("cgroup.kill"), "1");
+            return;
+        }
+        for (int round = 0; round < 100; round++) {
+            List<Integer> pids = pids();
+            if (pids.isEmpty()) {
+                return;
+            }
+            for (int pid : pids) {
+                try {
+                    Native.kill(pid, 9);
+                } catch (SyscallException e) {
+                    if (e.errno() != Errno.ESRCH) {
+                        throw e;
+                    }
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Removes the directories, deepest hierarchy entries first. Exited processes leave a
+     * cgroup only when reaped, so EBUSY is retried for a short while.
+     */
+    public void remove() throws IOException {
+        IOException last = null;
+        for (Path d : dirs) {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    Files.deleteIfExists(d);
+                    break;
+                } catch (java.nio.file.FileSystemException e) {
+                    if (attempt >= 200) {
+                        last = new IOException("cannot remove cgroup " + d + ": " + e.getMessage(), e);
+                        break;
+                    }
+                    sleepQuietly();
+                }
+            }
+        }
+        if (last != null) {
+            throw last;
+        }
+    }
+
+    /** For rollback paths that already report a first failure. */
+    public void removeQuietly() {
+        try {
+            remove();
+        } catch (IOException e) {
+            // the original failure is what the caller reports
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

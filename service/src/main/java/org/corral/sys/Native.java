@@ -1,0 +1,159 @@
+package org.corral.sys;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.annotations.Out;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.SpawnFileAction;
+
+/**
+ * Every native call corral makes from Java, in one place. Each method checks the return value
+ * and throws {@link SyscallException} with the call, errno and argument: a raw -1 never escapes.
+ * jnr-posix covers spawning and signals; a few calls it lacks (socketpair, pipe2, fcntl with
+ * F_DUPFD_CLOEXEC) are bound directly with jnr-ffi.
+ */
+public final class Native {
+
+    /** The part of libc that jnr-posix does not offer. */
+    public interface LibC {
+        int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+        int pipe2(@Out int[] fds, int flags);
+
+        int fcntl(int fd, int cmd, int arg);
+
+        int open(String path, int flags, int mode);
+    }
+
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_CREAT = 0100;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOCTTY = 0400;
+
+    private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+
+    private Native() {
+    }
+
+    /** A connected AF_UNIX stream socket pair, both ends close-on-exec. */
+    public static int[] socketpair() throws SyscallException {
+        int[] fds = new int[2];
+        if (LIBC.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+            throw error("socketpair", "AF_UNIX");
+        }
+        return fds;
+    }
+
+    /** A pipe, both ends close-on-exec: [read, write]. */
+    public static int[] pipe() throws SyscallException {
+        int[] fds = new int[2];
+        if (LIBC.pipe2(fds, O_CLOEXEC) < 0) {
+            throw error("pipe2", "O_CLOEXEC");
+        }
+        return fds;
+    }
+
+    /** A close-on-exec duplicate of fd numbered at least {@code min}. */
+    public static int dupAtLeast(int fd, int min) throws SyscallException {
+        int copy = LIBC.fcntl(fd, F_DUPFD_CLOEXEC, min);
+        if (copy < 0) {
+            throw error("fcntl(F_DUPFD_CLOEXEC)", Integer.toString(fd));
+        }
+        return copy;
+    }
+
+    public static int open(String path, int flags, int mode) throws SyscallException {
+        int fd = LIBC.open(path, flags | O_CLOEXEC, mode);
+        if (fd < 0) {
+            throw error("open", path);
+        }
+        return fd;
+    }
+
+    public static void close(int fd) throws SyscallException {
+        if (POSIX.close(fd) < 0) {
+            throw error("close", Integer.toString(fd));
+        }
+    }
+
+    /** Closes and ignores errors: for clean-up paths that already report a first failure. */
+    public static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            POSIX.close(fd);
+        }
+    }
+
+    public static void writeFully(int fd, byte[] data) throws SyscallException {
+        int off = 0;
+        while (off < data.length) {
+            byte[] chunk = off == 0 ? data : java.util.Arrays.copyOfRange(data, off, data.length);
+            int n = POSIX.write(fd, chunk, chunk.length);
+            if (n < 0) {
+                throw error("write", "fd " + fd);
+            }
+            off += n;
+        }
+    }
+
+    /**
+     * Starts a program with posix_spawn. {@code fdMap[i]} becomes fd i in the child (-1 leaves it
+     * closed); callers pass sources numbered above every target, so no dup2 clobbers a source.
+     */
+    public static int spawn(String path, List<String> argv, List<String> env, int[] fdMap) throws SyscallException {
+        List<SpawnFileAction> actions = new ArrayList<>();
+        for (int target = 0; target < fdMap.length; target++) {
+            if (fdMap[target] >= 0) {
+                if (fdMap[target] <= fdMap.length) {
+                    throw new IllegalArgumentException("spawn source fd " + fdMap[target] + " is not above the targets");
+                }
+                actions.add(SpawnFileAction.dup(fdMap[target], target));
+            }
+        }
+        long pid = POSIX.posix_spawnp(path, actions, argv, env);
+        if (pid < 0) {
+            throw error("posix_spawn", path);
+        }
+        return (int) pid;
+    }
+
+    /** Waits for a child and returns its raw wait status. */
+    public static int waitpid(int pid) throws SyscallException {
+        int[] status = new int[1];
+        while (POSIX.waitpid(pid, status, 0) < 0) {
+            if (POSIX.errno() != jnr.constants.platform.Errno.EINTR.intValue()) {
+                throw error("waitpid", Integer.toString(pid));
+            }
+        }
+        return status[0];
+    }
+
+    public static void kill(int pid, int signal) throws SyscallException {
+        if (pid <= 1) {
+            // kill(0) and kill(-1) would hit the service's group or everything: never intended.
+            throw new IllegalArgumentException("refusing to signal pid " + pid);
+        }
+        if (POSIX.kill(pid, signal) < 0) {
+            throw error("kill", pid + ", " + signal);
+        }
+    }
+
+    public static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static SyscallException error(String call, String arg) {
+        return new SyscallException(call, POSIX.errno(), arg);
+    }
+}

@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""Root integration tests for corral-supervisor.
+
+Feeds hand-written plans to the built binary exactly as the Java launcher
+does (fd 3 plan pipe, fd 4 control socket, fds 5.. passed fds), and checks
+what a busybox container sees from the inside and what the supervisor
+reports on its control connections.
+
+usage: run-tests.py DIR   (DIR holds corral-supervisor and floor)
+Exit status: 0 all passed, 1 a failure; not root: a loud skip, exit 0.
+"""
+import errno
+import os
+import shutil
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE, MS_STRICTATIME = 4096, 16384, 1 << 18, 1 << 24
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x20000, 0x4000000, 0x8000000, 0x20000000
+NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC
+CAP_SYS_MODULE, CAP_MKNOD, CAP_SYS_TIME = 16, 27, 25
+
+BIN_DIR = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "."
+SUPERVISOR = os.path.join(BIN_DIR, "corral-supervisor")
+TMP = None
+RESULTS = []
+
+
+def rec(op, *args):
+    return b"".join(str(s).encode() + b"\0" for s in (op,) + args) + b"\0"
+
+
+def plan(records):
+    return b"".join(rec(*r) for r in records)
+
+
+class Conn:
+    """A control connection: line reads with a timeout."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.sock.settimeout(10)
+        self.buf = b""
+
+    @classmethod
+    def connect(cls, path):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        return cls(s)
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+
+    def line(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(4096)
+            if not data:
+                raise EOFError("control connection closed; buffered %r" % self.buf)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def eof(self):
+        return self.buf == b"" and self.sock.recv(1) == b""
+
+    def close(self):
+        self.sock.close()
+
+
+def high(fd):
+    """Copies fd above anything the file actions target (close-on-exec)."""
+    import fcntl
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+
+
+def spawn(plan_bytes, passed=()):
+    """Starts the supervisor as the service does; returns the fd-4 Conn."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r, w = os.pipe()
+    log = os.open(os.path.join(TMP, "supervisor.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    null = os.open("/dev/null", os.O_RDONLY)
+    srcs = [high(null), high(log), high(r), high(theirs.fileno())] + [high(p) for p in passed]
+    actions = [(os.POSIX_SPAWN_DUP2, srcs[0], 0), (os.POSIX_SPAWN_DUP2, srcs[1], 1),
+               (os.POSIX_SPAWN_DUP2, srcs[1], 2), (os.POSIX_SPAWN_DUP2, srcs[2], 3),
+               (os.POSIX_SPAWN_DUP2, srcs[3], 4)]
+    actions += [(os.POSIX_SPAWN_DUP2, s, 5 + i) for i, s in enumerate(srcs[4:])]
+    pid = os.posix_spawn(SUPERVISOR, [SUPERVISOR], {}, file_actions=actions)
+    for fd in srcs + [r, log, null]:
+        os.close(fd)
+    theirs.close()
+    try:
+        os.write(w, plan_bytes) if len(plan_bytes) < 65536 else write_all(w, plan_bytes)
+    except BrokenPipeError:
+        pass  # the supervisor refused the plan and said so on fd 4
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "launcher parent exits 0 (status %#x)" % status)
+    return Conn(ours)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def make_busybox_root(root):
+    os.makedirs(os.path.join(root, "bin"))
+    shutil.copy2("/bin/busybox", os.path.join(root, "bin/busybox"))
+    applets = os.popen("/bin/busybox --list").read().split()
+    for a in applets:
+        if a != "busybox":
+            os.symlink("busybox", os.path.join(root, "bin", a))
+
+
+def headers(name, clone=NAMESPACES, fds=0, extra=()):
+    return [("version", 1), ("name", name), ("socket", path("ctl.sock")),
+            ("exitfile", path("exit")), ("consolelog", path("console.log")),
+            ("clone", clone), *extra, ("fds", fds)]
+
+
+def rootfs_steps(root, shared):
+    """What the Java plan builder would emit for a libvirt-like /dev."""
+    r = lambda p: root + p
+    steps = [("mount", "", "/", "", MS_REC | MS_PRIVATE, ""),  # nothing leaks to the host
+             ("mount", root, root, "", MS_BIND | MS_REC, ""),  # pivot_root wants a mount point
+             ("hostname", "corral-test")]
+    for d, mode in (("/proc", "0555"), ("/sys", "0555"), ("/dev", "0755"), ("/shared", "0755")):
+        steps.append(("mkdir", r(d), mode))
+    steps += [("mount", "proc", r("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""),
+              ("mount", "sysfs", r("/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""),
+              ("mount", "devfs", r("/dev"), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=1m"),
+              ("mkdir", r("/dev/pts"), "0755"),
+              ("mount", "devpts", r("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
+               "newinstance,ptmxmode=0666,mode=0620")]
+    for node, minor in (("null", 3), ("zero", 5), ("full", 7), ("random", 8), ("urandom", 9)):
+        steps.append(("mknod", r("/dev/" + node), "020666", 1, minor))
+    for target, link in (("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"),
+                         ("/proc/self/fd/1", "stdout"), ("/proc/self/fd/2", "stderr"),
+                         ("pts/ptmx", "ptmx")):
+        steps.append(("symlink", target, r("/dev/" + link)))
+    steps += [("file", r("/dev/console"), "0600"), ("file", r("/dev/tty1"), "0600"),
+              ("pty", r("/dev/pts/ptmx"), 1, r("/dev/console"), r("/dev/tty1")),
+              ("mount", shared, r("/shared"), "", MS_BIND, ""),
+              ("file", r("/shared/owned"), "0640"), ("chown", r("/shared/owned"), 1234, 5678),
+              ("pivot", root)]
+    return steps
+
+
+def tail(argv, env=("PATH=/bin",)):
+    return [("env", e) for e in env] + [("argv", a) for a in argv] + [("exec",)]
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def read(name):
+    with open(path(name)) as f:
+        return f.read()
+
+
+def wait_gone(pid, what):
+    for _ in range(200):
+        if not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split(") ")[1][0] == "Z":
+            return
+        time.sleep(0.01)
+    raise AssertionError("%s %d still running" % (what, pid))
+
+
+def expect_exited(conn, code, sig):
+    line = conn.line()
+    check(line == "exited %d %d" % (code, sig), "exited line, got %r" % line)
+    rec_ = read("exit").split()
+    check(rec_[:3] == ["exited", str(code), str(sig)] and abs(int(rec_[3]) - time.time()) < 60,
+          "exit file %r" % rec_)
+    check(not os.path.exists(path("ctl.sock")), "control socket removed")
+    check(conn.eof(), "connection closed after exited")
+
+
+def parse_started(line):
+    f = line.split()
+    check(len(f) == 5 and f[0] == "started", "started line, got %r" % line)
+    return [int(x) for x in f[1:]]
+
+
+def starttime(pid):
+    return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[19])
+
+
+SCRIPT = r"""
+ls -l /proc/$$/fd > /shared/fds.txt
+{
+  echo "hostname=$(hostname)"
+  echo "pid=$$"
+  echo "cwd=$(pwd)"
+  grep CapBnd /proc/self/status
+  grep CapEff /proc/self/status
+  for n in null zero full random urandom; do echo "node $n $(stat -c '%F %a %t %T' /dev/$n)"; done
+  for l in fd stdin stdout stderr ptmx; do echo "link $l $(readlink /dev/$l)"; done
+  echo "owned $(stat -c '%u %g %a' /shared/owned)"
+  echo "tty $(tty)"
+  echo "env $(env | sort | tr '\n' ' ')"
+  cat /proc/self/mountinfo
+} > /shared/report.txt 2>&1
+echo via-fd3 >&3
+echo via-fd4 >&4
+echo hello-console
+exit 7
+"""
+
+
+def test_container():
+    """namespaces, mounts, nodes, links, chown, pivot, caps, fds, console, exit."""
+    root, shared = path("root"), path("shared")
+    make_busybox_root(root)
+    os.mkdir(shared)
+    pr, pw = os.pipe()
+    fd4 = os.open(path("fd4.txt"), os.O_WRONLY | os.O_CREAT, 0o644)
+    p = plan(headers("t-container", fds=2) + rootfs_steps(root, shared) +
+             [("chdir", "/shared"), ("capdrop", CAP_MKNOD, CAP_SYS_MODULE)] +
+             tail(["/bin/sh", "-c", SCRIPT], env=("PATH=/bin", "HOME=/", "CORRAL=yes")))
+    host_name = socket.gethostname()
+    conn = spawn(p, passed=(pw, fd4))
+    os.close(pw)
+    os.close(fd4)
+    init_pid, _, sup_pid, _ = parse_started(conn.line())
+    expect_exited(conn, 7, 0)
+    wait_gone(sup_pid, "supervisor")
+    check(os.read(pr, 100) == b"via-fd3\n" and os.read(pr, 100) == b"", "fd 3 is the passed pipe, EOF after exit")
+    os.close(pr)
+    check(read("fd4.txt") == "via-fd4\n", "fd 4 is the passed file")
+    rep = read("shared/report.txt")
+    lines = dict(l.split("=", 1) for l in rep.splitlines() if "=" in l and " " not in l.split("=")[0])
+    check(lines.get("hostname") == "corral-test", "hostname: %r" % lines.get("hostname"))
+    check(socket.gethostname() == host_name, "host hostname untouched")
+    check(lines.get("pid") == "1", "init is pid 1")
+    check(lines.get("cwd") == "/shared", "cwd")
+    # busybox ash runs ls in-process and parks the console's stdout at fd 10
+    # while the redirection is active; anything else is a leak.
+    fds = dict(l.split()[-3::2] for l in read("shared/fds.txt").splitlines() if "->" in l)
+    extra = {fd for fd, target in fds.items() if int(fd) > 4 and not (int(fd) >= 10 and target == "/dev/pts/0")}
+    check(sorted(fds, key=int)[:5] == ["0", "1", "2", "3", "4"] and not extra, "init's fds are exactly 0-4: %r" % fds)
+    bnd = int([l for l in rep.splitlines() if l.startswith("CapBnd")][0].split()[1], 16)
+    eff = int([l for l in rep.splitlines() if l.startswith("CapEff")][0].split()[1], 16)
+    for cap in (CAP_MKNOD, CAP_SYS_MODULE):
+        check(not bnd & (1 << cap) and not eff & (1 << cap), "cap %d dropped" % cap)
+    check(bnd & (1 << CAP_SYS_TIME), "other caps kept")
+    for n, minor in (("null", 3), ("zero", 5), ("full", 7), ("random", 8), ("urandom", 9)):
+        check("node %s character special file 666 1 %x" % (n, minor) in rep, "device node %s" % n)
+    for l, t in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("ptmx", "pts/ptmx")):
+        check("link %s %s\n" % (l, t) in rep, "symlink %s" % l)
+    check("owned 1234 5678 640" in rep, "chown and exact file mode")
+    check("tty /dev/pts/0" in rep, "console is stdio and a tty")
+    check("env CORRAL=yes HOME=/ PATH=/bin " in rep, "environment is exactly the plan's")
+    mounts = {}
+    for l in rep.splitlines():
+        f = l.split()
+        if len(f) > 9 and "-" in f:
+            i = f.index("-")
+            mounts[f[4]] = (f[i + 1], f[5])
+    check(mounts.get("/", ("",))[0] != "", "root mounted")
+    check(mounts.get("/proc", ("",))[0] == "proc", "proc mounted")
+    check(mounts.get("/sys", ("", ""))[0] == "sysfs" and mounts["/sys"][1].startswith("ro"), "sysfs read-only")
+    check(mounts.get("/dev", ("",))[0] == "tmpfs", "tmpfs /dev")
+    check(mounts.get("/dev/pts", ("",))[0] == "devpts", "devpts")
+    check(mounts.get("/dev/console", ("",))[0] == "devpts" and "/dev/tty1" in mounts, "console bind mounts")
+    check(not any(m.startswith(TMP) for m in mounts), "old root detached after pivot")
+    check("hello-console" in read("console.log"), "console output in the console log")
+
+
+def test_control():
+    """started fields, re-connect, status, unknown command, signal 15, two clients."""
+    root, shared = path("root"), path("shared")
+    script = 'trap "echo got-term > /shared/term; exit 3" TERM; echo ready; while :; do sleep 0.05; done'
+    p = plan(headers("t-control") + rootfs_steps(root, shared) + tail(["/bin/sh", "-c", script]))
+    conn = spawn(p)
+    init_pid, init_st, sup_pid, sup_st = parse_started(conn.line())
+    check(starttime(init_pid) == init_st and starttime(sup_pid) == sup_st, "start times match /proc")
+    check(open("/proc/%d/comm" % sup_pid).read().strip() == "corral-sup", "supervisor renamed")
+    stat = open("/proc/%d/stat" % sup_pid).read().rsplit(")", 1)[1].split()
+    check(int(stat[1]) != os.getpid() and int(stat[3]) == sup_pid, "supervisor daemonised, own session")
+    check(int(open("/proc/%d/stat" % init_pid).read().rsplit(")", 1)[1].split()[1]) == sup_pid,
+          "init is the supervisor's child")
+    conn.close()  # the first connection goes away: nothing may happen to the container
+    time.sleep(0.1)
+    check(os.path.exists("/proc/%d" % init_pid), "container survives the service closing fd 4")
+    c1, c2 = Conn.connect(path("ctl.sock")), Conn.connect(path("ctl.sock"))
+    c1.send("status")
+    check(c1.line() == "status running %d" % init_pid, "status")
+    c1.send("frobnicate now")
+    check(c1.line().startswith("error "), "unknown command")
+    c1.send("signal 0x")
+    check(c1.line().startswith("error "), "bad signal number")
+    c1.close()
+    c1 = Conn.connect(path("ctl.sock"))  # and once more after a close
+    c1.send("status")
+    check(c1.line() == "status running %d" % init_pid, "status after re-connect")
+    c1.send("signal 15")
+    check(c1.line() == "ok", "signal answered ok")
+    expect_exited(c1, 3, 0)
+    check(c2.line() == "exited 3 0", "every client hears exited")
+    check(read("shared/term") == "got-term\n", "SIGTERM reached init's trap")
+    check("ready" in read("console.log"), "console log")
+    wait_gone(sup_pid, "supervisor")
+
+
+def test_exec_failure():
+    """init not found comes back as failed <step> exec 2 <path>; no exit file."""
+    p = plan(headers("t-noinit") + [("mount", "", "/", "", MS_REC | MS_PRIVATE, "")] +
+             tail(["/nonexistent/init", "x"]))
+    conn = spawn(p)
+    line = conn.line()
+    check(line == "failed 4 exec 2 /nonexistent/init", "exec failure line, got %r" % line)
+    check(conn.eof(), "connection closed after failed")
+    check(not os.path.exists(path("exit")), "no exit file after a failed start")
+    check(not os.path.exists(path("ctl.sock")), "socket removed after a failed start")
+
+
+def test_step_failure():
+    """a failing step is reported with its index, op, errno and argument."""
+    p = plan(headers("t-step") + [("mount", "", "/", "", MS_REC | MS_PRIVATE, ""),
+                                  ("mkdir", path("m"), "0700"),
+                                  ("mount", "x", path("m"), "nosuchfs", 0, "")] + tail(["/bin/true"]))
+    line = spawn(p).line()
+    check(line == "failed 2 mount %d %s" % (errno.ENODEV, path("m")), "mount failure line, got %r" % line)
+    p = plan(headers("t-cg", extra=[("cgroupprocs", path("nope/cgroup.procs"))]) + tail(["/bin/true"]))
+    line = spawn(p).line()
+    check(line == "failed -1 cgroupprocs 2 %s" % path("nope/cgroup.procs"), "cgroup failure, got %r" % line)
+
+
+def test_plan_errors():
+    """plan errors are reported before anything is created."""
+    line = spawn(plan([("name", "x")] + tail(["/bin/true"]))).line()
+    check(line == "failed -1 version %d missing" % errno.EPROTONOSUPPORT, "missing version, got %r" % line)
+    line = spawn(plan(headers("t-bogus") + [("frob", "a")] + tail(["/bin/true"]))).line()
+    check(line == "failed 0 plan 22 frob", "unknown op, got %r" % line)
+    big = plan(headers("t-big") + [("env", "X=" + "y" * 1024 * 1024)] + tail(["/bin/true"]))
+    line = spawn(big).line()
+    check(line == "failed -1 plan %d larger than 1 MiB" % errno.EFBIG, "plan over 1 MiB, got %r" % line)
+    # an empty argument is an argument: mount source and data NULL, empty argv[1]
+    p = plan(headers("t-empty") + [("mount", "", "/", "", MS_REC | MS_PRIVATE, "")] +
+             tail(["/bin/sh", "", "-c", "true"]))
+    conn = spawn(p)
+    parse_started(conn.line())
+    line = conn.line()
+    check(line.startswith("exited "), "empty arguments parse, got %r" % line)
+
+
+def cgroup_dir():
+    for base in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        if os.path.exists(os.path.join(base, "cgroup.procs")):
+            d = os.path.join(base, "corral-test-%d" % os.getpid())
+            try:
+                os.mkdir(d)
+                return base, d
+            except OSError:
+                pass
+    return None, None
+
+
+def test_pause_cgroup():
+    """pause: spawned, init waits in its cgroup until go; signal 9."""
+    base, cg = cgroup_dir()
+    extra = [("pause", 1)] + ([("cgroupprocs", os.path.join(cg, "cgroup.procs"))] if cg else [])
+    if not cg:
+        print("  NOTE: no writable cgroup v2 hierarchy; cgroupprocs not exercised")
+    try:
+        p = plan(headers("t-pause", extra=extra) + [("mount", "", "/", "", MS_REC | MS_PRIVATE, ""),
+                                                     ("hostname", "paused")] + tail(["/bin/sleep", "100"]))
+        conn = spawn(p)
+        f = conn.line().split()
+        check(f[0] == "spawned", "spawned line, got %r" % f)
+        pid = int(f[1])
+        if cg:
+            check(open("/proc/%d/cgroup" % pid).read().find("0::/" + os.path.basename(cg)) >= 0,
+                  "init is in the cgroup before release")
+        check(open("/proc/%d/comm" % pid).read().strip() == "corral-sup", "init waits before exec")
+        conn.send("go")
+        init_pid = parse_started(conn.line())[0]
+        check(init_pid == pid, "started names the spawned pid")
+        conn.send("signal 9")
+        check(conn.line() == "ok", "signal 9 ok")
+        expect_exited(conn, -1, 9)
+    finally:
+        if cg:
+            for _ in range(100):
+                try:
+                    os.rmdir(cg)
+                    break
+                except OSError:
+                    time.sleep(0.01)
+
+
+def test_console_cap():
+    """the console log restarts from empty past 1 MiB; output is never blocked."""
+    p = plan(headers("t-flood") + rootfs_steps(path("root"), path("shared")) +
+             tail(["/bin/sh", "-c", "head -c 1600000 /dev/zero | tr '\\0' x; echo; echo END-MARKER"]))
+    conn = spawn(p)
+    parse_started(conn.line())
+    check(conn.line() == "exited 0 0", "flood exits")
+    size = os.path.getsize(path("console.log"))
+    check(0 < size <= 1024 * 1024, "console log capped: %d" % size)
+    check(read("console.log").rstrip().endswith("END-MARKER"), "newest output kept")
+
+
+def test_timing():
+    """a full start -> exited cycle of /bin/true through the supervisor."""
+    p = plan([("version", 1), ("name", "t-bench"), ("clone", NAMESPACES), ("fds", 0),
+              ("mount", "", "/", "", MS_REC | MS_PRIVATE, ""),
+              ("mount", "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""),
+              ("mount", "tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=755")] + tail(["/bin/true"]))
+    started, total = [], []
+    for _ in range(50):
+        t0 = time.monotonic()
+        conn = spawn(p)
+        parse_started(conn.line())
+        t1 = time.monotonic()
+        check(conn.line() == "exited 0 0", "true exits 0")
+        t2 = time.monotonic()
+        conn.close()
+        started.append((t1 - t0) * 1e6)
+        total.append((t2 - t0) * 1e6)
+    q = lambda v: (statistics.median(v), sorted(v)[int(len(v) * 0.9)])
+    print("  spawn->started median %.0f us p90 %.0f us; spawn->exited median %.0f us p90 %.0f us"
+          % (q(started) + q(total)))
+    floor = os.path.join(BIN_DIR, "floor")
+    if os.path.exists(floor):
+        print("  floor: " + os.popen(floor + " 200").read().strip())
+
+
+def our_processes():
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink("/proc/%s/exe" % d) == SUPERVISOR:
+                    pids.append(int(d))
+            except OSError:
+                pass
+    return pids
+
+
+def host_mounts():
+    with open("/proc/self/mountinfo") as f:
+        return [l.split()[4] for l in f]
+
+
+def run(test):
+    global TMP
+    TMP = tempfile.mkdtemp(prefix="corral-sup-test-")
+    t0 = time.monotonic()
+    try:
+        if test not in (test_container, test_timing, test_plan_errors, test_step_failure, test_exec_failure,
+                        test_pause_cgroup):
+            make_busybox_root(path("root"))
+            os.mkdir(path("shared"))
+        test()
+        RESULTS.append((test.__name__, None))
+        print("PASS %-20s %5.0f ms  %s" % (test.__name__, (time.monotonic() - t0) * 1000, test.__doc__))
+    except Exception as e:  # noqa: BLE001 - a test report, not error handling
+        RESULTS.append((test.__name__, e))
+        print("FAIL %-20s %s: %s" % (test.__name__, type(e).__name__, e))
+        log = path("supervisor.log")
+        if os.path.exists(log):
+            print("  supervisor.log:\n    " + read("supervisor.log").replace("\n", "\n    "))
+    finally:
+        for _ in range(100):  # a supervisor that has reported exits right after
+            if not our_processes():
+                break
+            time.sleep(0.01)
+        for pid in our_processes():
+            os.kill(pid, signal.SIGKILL)
+            RESULTS.append((test.__name__ + " cleanup", AssertionError("left supervisor %d running" % pid)))
+        leaked = [m for m in host_mounts() if m.startswith(TMP)]
+        if leaked:
+            RESULTS.append((test.__name__ + " cleanup", AssertionError("mounts leaked to host: %s" % leaked)))
+        shutil.rmtree(TMP)
+
+
+def main():
+    if os.geteuid() != 0:
+        bar = "!" * 72
+        print("%s\n!!! SKIPPED: corral-supervisor tests need root (namespaces, mounts)\n%s" % (bar, bar))
+        return 0
+    if not os.path.exists("/bin/busybox"):
+        print("FAIL: /bin/busybox missing (apt-get install -y busybox-static)")
+        return 1
+    signal.alarm(120)  # one hung call must not hang the build
+    for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
+              test_pause_cgroup, test_console_cap, test_timing):
+        run(t)
+    failed = [(n, e) for n, e in RESULTS if e]
+    for n, e in failed:
+        print("FAIL %s: %s" % (n, e))
+    print("%d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
