@@ -1,10 +1,13 @@
 /* Console pty masters: always drained, so the container never blocks on a
- * full console; console 0 is appended to the console log. */
+ * full console; console 0 is appended to the console log. One client at a
+ * time may be attached to a console (`console <n>`): a socketpair whose
+ * other end the service holds, relayed both ways without ever blocking. */
 #include "supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -14,7 +17,7 @@ int consoles_init(struct consoles *c, const char *logpath)
 	struct stat st;
 
 	for (int i = 0; i < MAX_CONSOLES; i++) {
-		c->master[i] = c->peer[i] = -1;
+		c->master[i] = c->peer[i] = c->client[i] = -1;
 		c->open[i] = false;
 	}
 	c->log_fd = -1;
@@ -65,6 +68,23 @@ static void log_append(struct consoles *c, const char *buf, size_t n)
 	c->log_size += (off_t)n;
 }
 
+void console_detach(struct consoles *c, int index)
+{
+	if (c->client[index] >= 0)
+		close(c->client[index]);
+	c->client[index] = -1;
+}
+
+/* A client that does not read loses output (EAGAIN: its buffer is full);
+ * the console log still has it. */
+static void relay_output(struct consoles *c, int index, const char *buf, size_t n)
+{
+	if (c->client[index] < 0)
+		return;
+	if (send(c->client[index], buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		console_detach(c, index);
+}
+
 void console_drain(struct consoles *c, int index)
 {
 	char buf[65536];
@@ -82,7 +102,53 @@ void console_drain(struct consoles *c, int index)
 		}
 		if (index == 0)
 			log_append(c, buf, (size_t)n);
+		relay_output(c, index, buf, (size_t)n);
 	}
+}
+
+/* Client to container: one read per wakeup, written to the master without
+ * blocking. A pty takes several KiB of input, so only a client that floods
+ * a container that does not read loses anything. EOF or an error ends the
+ * attachment; the container does not notice. */
+void console_input(struct consoles *c, int index)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (c->client[index] < 0)
+		return;
+	n = recv(c->client[index], buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		console_detach(c, index);
+		return;
+	}
+	if (write(c->master[index], buf, (size_t)n) < 0 && errno != EAGAIN)
+		log_msg("console %d input: %m", index);
+}
+
+/* A new socketpair for console <index>: we keep one end, *theirs goes to
+ * the service. -1 with ENOENT (no such console), EBUSY (attached, no force)
+ * or the socketpair's errno. With force the previous client gets EOF. */
+int console_attach(struct consoles *c, int index, bool force, int *theirs)
+{
+	int sv[2];
+
+	if (index < 0 || index >= MAX_CONSOLES || !c->open[index]) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (c->client[index] >= 0 && !force) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	console_detach(c, index);
+	c->client[index] = sv[0];
+	*theirs = sv[1];
+	return 0;
 }
 
 /* A nonblocking read first flushes the tty's pending input work, so after

@@ -1,5 +1,6 @@
 /* Runs inside the cloned child, between clone and exec ("fcns run inside
- * the container"). Steps run in plan order; the first failure is sent to the
+ * the container"); in enter mode, in the forked command (only the exec-time
+ * steps are allowed there). Steps run in plan order; the first failure is sent to the
  * supervisor as a `failed` line on the sync socket and the child _exits.
  * The sync socket is close-on-exec: a successful execve closes it, so the
  * supervisor reads EOF and nothing else.
@@ -10,11 +11,11 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -292,15 +293,16 @@ static int run_step(struct init *in, const struct step *s)
 	}
 }
 
-/* Passed fds sit at 5.., and must land at 3.. without gaps. Targets may be
- * taken by our own fds (the control socket is 4), and the sync socket and
- * the console slave must survive; so everything that matters is first copied
- * above the target range, then the copies are moved down, then everything
- * from 3+N up is marked close-on-exec. */
+/* Passed fds sit at 5.., and must land at 3.. (at 0, 1, 2 with `stdio 1`)
+ * without gaps. Targets may be taken by our own fds (the control socket is
+ * 4), and the sync socket and the console slave must survive; so everything
+ * that matters is first copied above the target range, then the copies are
+ * moved down, then everything above the targets is marked close-on-exec. */
 static int relocate_fds(struct init *in, const struct step *exec_step)
 {
 	int n = in->plan->nfds;
-	int floor = INIT_FD_BASE + n;
+	int base = in->plan->stdio ? 0 : INIT_FD_BASE;
+	int floor = base + n;
 	int staged[1024];
 
 	if ((in->sync_fd = fcntl(in->sync_fd, F_DUPFD_CLOEXEC, floor)) < 0)
@@ -313,7 +315,7 @@ static int relocate_fds(struct init *in, const struct step *exec_step)
 			return fail_step(exec_step, "passed fd");
 	}
 	for (int i = 0; i < n; i++)
-		if (dup2(staged[i], INIT_FD_BASE + i) < 0)
+		if (dup2(staged[i], base + i) < 0)
 			return fail_step(exec_step, "passed fd");
 	if (syscall(SYS_close_range, floor, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return fail_step(exec_step, "close_range");
@@ -321,11 +323,16 @@ static int relocate_fds(struct init *in, const struct step *exec_step)
 }
 
 /* A session of its own, so that the console can become its controlling
- * terminal and nothing in the container shares the supervisor's session. */
+ * terminal and nothing in the container shares the supervisor's session.
+ * A terminal passed as stdin (enter mode) becomes the controlling terminal
+ * only if it is nobody's yet: it is not stolen, and without it the command
+ * simply runs with no controlling terminal. */
 static int attach_stdio(struct init *in, const struct step *exec_step)
 {
 	if (setsid() < 0)
 		return fail_step(exec_step, "setsid");
+	if (in->plan->stdio && isatty(0))
+		ioctl(0, TIOCSCTTY, 0);
 	if (in->stdio_fd < 0)
 		return 0;
 	for (int fd = 0; fd < 3; fd++)
@@ -394,11 +401,13 @@ void init_main(const struct plan *plan, int sync_fd)
 	sigset_t none;
 	char go;
 
-	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE;
-	 * both survive execve and would leak into the container's init. */
+	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE,
+	 * and may have inherited more from the launcher; a blocked or ignored
+	 * signal survives execve, so all go back to the default. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	/* The container is not meant to outlive its supervisor: nobody would
 	 * drain its console or record its end. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

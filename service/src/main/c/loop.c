@@ -1,5 +1,6 @@
 /* The supervision loop: one poll over SIGCHLD (signalfd), the listening
- * socket, the console masters and the control clients, until init ends. */
+ * socket, the console masters, attached console clients and the control
+ * clients, until init (in enter mode: the command) ends. */
 #include "supervisor.h"
 
 #include <errno.h>
@@ -13,11 +14,47 @@
 #include <time.h>
 #include <unistd.h>
 
+/* `console <n> [force]`: the reply line carries the client's end of a new
+ * socketpair. If the reply cannot be sent the attachment is undone. */
+static void console_command(struct supervisor *sup, struct client *cl, const char *arg)
+{
+	const char *space = strchr(arg, ' ');
+	size_t len = space ? (size_t)(space - arg) : strlen(arg);
+	bool force = space && strcmp(space, " force") == 0;
+	char reply[256], text[16];
+	unsigned long index = 0;
+	int theirs = -1;
+
+	snprintf(text, sizeof(text), "%.*s", (int)len, arg);
+	if ((space && !force) || len >= sizeof(text) ||
+	    parse_ulong(text, 10, 1000000, &index) < 0) {
+		snprintf(reply, sizeof(reply), "error invalid console %.64s\n", arg);
+	} else if (console_attach(&sup->cons, (int)index, force, &theirs) < 0) {
+		const char *why = errno == ENOENT ? "no-console" : errno == EBUSY ? "busy" : NULL;
+		snprintf(reply, sizeof(reply), "error %s %lu\n", why ? why : strerror(errno),
+			 index);
+	} else {
+		snprintf(reply, sizeof(reply), "console %lu\n", index);
+		if (send_line_fd(cl->fd, reply, theirs) < 0) {
+			console_detach(&sup->cons, (int)index);
+			control_close_client(cl);
+		}
+		close(theirs);
+		return;
+	}
+	if (send_line(cl->fd, reply) < 0)
+		control_close_client(cl);
+}
+
 void client_command(struct supervisor *sup, struct client *cl, const char *line)
 {
 	char reply[256];
 	unsigned long signo;
 
+	if (strncmp(line, "console ", 8) == 0) {
+		console_command(sup, cl, line + 8);
+		return;
+	}
 	if (strcmp(line, "status") == 0) {
 		snprintf(reply, sizeof(reply), "status running %d\n", (int)sup->init_pid);
 	} else if (strncmp(line, "signal ", 7) == 0) {
@@ -68,7 +105,8 @@ static __attribute__((noreturn)) void finish(struct supervisor *sup, int status)
 		log_msg("exit file %s: %m", sup->plan->exitfile);
 	control_unlisten(&sup->ctl);
 	control_broadcast(&sup->ctl, line);
-	log_msg("init %d exited, code %d signal %d", (int)sup->init_pid, code, sig);
+	log_msg("%s %d exited, code %d signal %d", sup->plan->enter_pid ? "command" : "init",
+		(int)sup->init_pid, code, sig);
 	exit(0);
 }
 
@@ -87,13 +125,14 @@ static void child_event(struct supervisor *sup)
 		log_msg("waitpid: %m");
 }
 
-enum kind { K_SIGNAL, K_LISTEN, K_CONSOLE, K_CLIENT };
+enum kind { K_SIGNAL, K_LISTEN, K_CONSOLE, K_ATTACHED, K_CLIENT };
+#define MAX_POLL (2 + 2 * MAX_CONSOLES + MAX_CLIENTS)
 
 void supervise(struct supervisor *sup)
 {
-	struct pollfd pfd[2 + MAX_CONSOLES + MAX_CLIENTS];
-	enum kind kind[2 + MAX_CONSOLES + MAX_CLIENTS];
-	int index[2 + MAX_CONSOLES + MAX_CLIENTS];
+	struct pollfd pfd[MAX_POLL];
+	enum kind kind[MAX_POLL];
+	int index[MAX_POLL];
 
 	for (;;) {
 		int n = 0;
@@ -110,6 +149,9 @@ void supervise(struct supervisor *sup)
 		for (int i = 0; i < MAX_CONSOLES; i++)
 			if (sup->cons.open[i])
 				WATCH(sup->cons.master[i], K_CONSOLE, i);
+		for (int i = 0; i < MAX_CONSOLES; i++)
+			if (sup->cons.client[i] >= 0)
+				WATCH(sup->cons.client[i], K_ATTACHED, i);
 		for (int i = 0; i < MAX_CLIENTS; i++)
 			if (sup->ctl.clients[i].fd >= 0)
 				WATCH(sup->ctl.clients[i].fd, K_CLIENT, i);
@@ -127,6 +169,7 @@ void supervise(struct supervisor *sup)
 			case K_SIGNAL: child_event(sup); break;
 			case K_LISTEN: control_accept(&sup->ctl); break;
 			case K_CONSOLE: console_drain(&sup->cons, index[i]); break;
+			case K_ATTACHED: console_input(&sup->cons, index[i]); break;
 			case K_CLIENT: client_input(sup, &sup->ctl.clients[index[i]]); break;
 			}
 		}

@@ -1,4 +1,6 @@
-/* corral-supervisor: entry point and the start sequence.
+/* corral-supervisor: entry point and the start sequence (and, with an
+ * `enter` plan, the same sequence for a command in a running container:
+ * enter.c joins its namespaces, then init.c's exec path runs in a fork).
  *
  *   service (JVM) --spawn--> parent --fork--> supervisor --clone--> init
  *                            exits 0 after     "corral-sup"       execs the
@@ -109,6 +111,10 @@ static int prepare(const struct plan *p, int sync[2])
 	sup.sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sup.sig_fd < 0)
 		return fail(-1, "signalfd", "SIGCHLD");
+	/* Opened before any setns: in enter mode /proc becomes the container's. */
+	sup.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sup.proc_fd < 0)
+		return fail(-1, "proc", "/proc");
 	if (check_passed_fds(p) < 0 || control_listen(&sup.ctl, p->socket_path) < 0 ||
 	    consoles_init(&sup.cons, p->consolelog) < 0)
 		return -1;
@@ -121,7 +127,8 @@ static int prepare(const struct plan *p, int sync[2])
 
 /* A raw clone with no stack behaves like fork, but with new namespaces:
  * CLONE_NEWPID only takes effect for a child, which is why init is cloned
- * rather than the supervisor unsharing. */
+ * rather than the supervisor unsharing. In enter mode there are no flags:
+ * a plain fork into the namespaces entered before. */
 static int spawn(const struct plan *p, int sync[2])
 {
 	pid_t pid = (pid_t)syscall(SYS_clone, p->clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
@@ -141,10 +148,11 @@ static int spawn(const struct plan *p, int sync[2])
 	return 0;
 }
 
-static int join_cgroups(const struct plan *p)
+/* init's PID, or in enter mode our own before the fork (enter.c). */
+int join_cgroups(const struct plan *p, pid_t pid)
 {
 	char text[32];
-	int len = snprintf(text, sizeof(text), "%d", (int)sup.init_pid);
+	int len = snprintf(text, sizeof(text), "%d", (int)pid);
 
 	for (int i = 0; i < p->ncgroupprocs; i++) {
 		int fd = open(p->cgroupprocs[i], O_WRONLY | O_CLOEXEC);
@@ -222,8 +230,8 @@ static int send_started(void)
 	unsigned long long init_start, sup_start;
 	char line[160];
 
-	if (proc_starttime(sup.init_pid, &init_start) < 0 ||
-	    proc_starttime(getpid(), &sup_start) < 0)
+	if (proc_starttime(sup.proc_fd, sup.init_pid, &init_start) < 0 ||
+	    proc_starttime(sup.proc_fd, getpid(), &sup_start) < 0)
 		return fail(-1, "started", "/proc/PID/stat");
 	snprintf(line, sizeof(line), "started %d %llu %d %llu\n", (int)sup.init_pid, init_start,
 		 (int)getpid(), sup_start);
@@ -259,11 +267,25 @@ int main(int argc, char **argv)
 	if (plan_read(PLAN_FD, &buf, &len) < 0 || plan_parse(buf, len, &plan) < 0)
 		abort_start();
 	close(PLAN_FD);
+	/* The launcher is a JVM: whatever it had open without close-on-exec
+	 * (jars, its copies of the passed fds, pipes) arrived here too. Keep
+	 * only the contract's fds, so nothing leaks into the container and a
+	 * passed pipe sees EOF when init closes it. */
+	if (syscall(SYS_close_range, PASSED_FD_BASE + plan.nfds, ~0U, 0) < 0) {
+		fail(-1, "close_range", "");
+		abort_start();
+	}
 	log_init(plan.name);
 	sup.plan = &plan;
-	if (prepare(&plan, sync) < 0 || spawn(&plan, sync) < 0 || join_cgroups(&plan) < 0 ||
-	    (plan.pause && wait_for_go() < 0))
+	if (prepare(&plan, sync) < 0)
 		abort_start();
+	if (plan.enter_pid) {
+		if (enter_container(&plan, sup.proc_fd) < 0 || spawn(&plan, sync) < 0)
+			abort_start();
+	} else if (spawn(&plan, sync) < 0 || join_cgroups(&plan, sup.init_pid) < 0 ||
+		   (plan.pause && wait_for_go() < 0)) {
+		abort_start();
+	}
 	if (write(sync[0], "g", 1) != 1) {
 		fail(-1, "sync", "release");
 		abort_start();

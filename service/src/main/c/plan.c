@@ -10,6 +10,7 @@
 #include "supervisor.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@ static const struct opdef opdefs[] = {
 	{ "cgroupprocs", OP_CGROUPPROCS, 1, false },
 	{ "pause", OP_PAUSE, 1, false },
 	{ "fds", OP_FDS, 1, false },
+	{ "enter", OP_ENTER, 1, false },
+	{ "stdio", OP_STDIO, 1, false },
 	{ "hostname", OP_HOSTNAME, 1, false },
 	{ "mount", OP_MOUNT, 5, false },
 	{ "mkdir", OP_MKDIR, 2, false },
@@ -127,6 +130,18 @@ static int header(struct plan *p, const struct opdef *d, char **args)
 			return fail(-1, "fds", a);
 		p->nfds = (int)v;
 		return 0;
+	case OP_ENTER:
+		if (parse_ulong(a, 10, 0x7fffffff, &v) < 0)
+			return fail(-1, "enter", a);
+		if (v == 0)
+			return fail_errno(EINVAL, -1, "enter", a);
+		p->enter_pid = (pid_t)v;
+		return 0;
+	case OP_STDIO:
+		if (parse_ulong(a, 10, 1, &v) < 0)
+			return fail(-1, "stdio", a);
+		p->stdio = v == 1;
+		return 0;
 	default: return fail_errno(EINVAL, -1, "plan", d->name);
 	}
 }
@@ -208,10 +223,41 @@ static int next_record(char *buf, size_t len, size_t *pos, int step, const struc
 	return 0;
 }
 
+/* Enter mode runs a command in a running container: no clone, socket, exit
+ * file, console or pause, and of the steps only what the exec needs. `stdio`
+ * belongs to enter mode and takes exactly three fds. */
+static int check_mode(const struct plan *p, unsigned long headers)
+{
+	const unsigned long enter_headers = 1UL << OP_VERSION | 1UL << OP_NAME | 1UL << OP_ENTER |
+					    1UL << OP_STDIO | 1UL << OP_CGROUPPROCS | 1UL << OP_FDS;
+	char text[16];
+
+	if (!p->enter_pid) {
+		if (headers & 1UL << OP_STDIO)
+			return fail_errno(EINVAL, -1, "plan", "stdio");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(opdefs) / sizeof(opdefs[0]); i++)
+		if (opdefs[i].op < OP_FIRST_STEP && headers & 1UL << opdefs[i].op &&
+		    !(enter_headers & 1UL << opdefs[i].op))
+			return fail_errno(EINVAL, -1, "plan", opdefs[i].name);
+	for (int i = 0; i < p->nsteps; i++) {
+		enum op op = p->steps[i].op;
+		if (op != OP_CHDIR && op != OP_CAPDROP && op != OP_ENV && op != OP_ARGV &&
+		    op != OP_EXEC)
+			return fail_errno(EINVAL, -1, "plan", p->steps[i].name);
+	}
+	snprintf(text, sizeof(text), "fds %d", p->nfds);
+	if (p->stdio && p->nfds != 3)
+		return fail_errno(EINVAL, -1, "stdio", text);
+	return 0;
+}
+
 int plan_parse(char *buf, size_t len, struct plan *p)
 {
 	size_t pos = 0;
 	bool have_version = false, have_exec = false;
+	unsigned long headers = 0; /* bit (1 << op) for each header record seen */
 
 	*p = (struct plan){ .name = "?" };
 	if (len == 0 || buf[len - 1] != '\0')
@@ -230,6 +276,7 @@ int plan_parse(char *buf, size_t len, struct plan *p)
 			if (p->nsteps > 0)
 				return fail_errno(EINVAL, p->nsteps, "plan", d->name);
 			have_version |= d->op == OP_VERSION;
+			headers |= 1UL << d->op;
 			if (header(p, d, args) < 0)
 				return -1;
 			free(args);
@@ -245,6 +292,8 @@ int plan_parse(char *buf, size_t len, struct plan *p)
 		return fail_errno(EINVAL, p->nsteps, "plan", "no exec record");
 	if (!p->argv)
 		return fail_errno(EINVAL, p->nsteps - 1, "exec", "no argv");
+	if (check_mode(p, headers) < 0)
+		return -1;
 	if (!p->envp && append(&p->envp, &(int){ 0 }, NULL) < 0)
 		return fail(-1, "plan", "env");
 	return 0;

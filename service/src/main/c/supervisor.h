@@ -41,6 +41,8 @@ enum op {
 	OP_CGROUPPROCS,
 	OP_PAUSE,
 	OP_FDS,
+	OP_ENTER,
+	OP_STDIO,
 	/* Everything from here on is a step record, executed by init. */
 	OP_HOSTNAME,
 	OP_MOUNT,
@@ -79,7 +81,9 @@ struct plan {
 	int ncgroupprocs;
 	bool pause;
 	int nfds;
-	int nconsoles; /* number of pty records */
+	pid_t enter_pid; /* enter mode: join this process's namespaces; 0: start a container */
+	bool stdio;	 /* the passed fds become 0, 1, 2 (enter mode) */
+	int nconsoles;	 /* number of pty records */
 	struct step *steps;
 	int nsteps;
 	char **argv; /* NULL-terminated, gathered from argv records */
@@ -103,8 +107,9 @@ void log_init(const char *name);
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int write_all(int fd, const void *buf, size_t len);
 int send_line(int fd, const char *line);
+int send_line_fd(int fd, const char *line, int passfd);
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out);
-int proc_starttime(pid_t pid, unsigned long long *out);
+int proc_starttime(int proc_fd, pid_t pid, unsigned long long *out);
 int write_file_atomic(const char *path, const char *text);
 
 /* plan.c */
@@ -118,6 +123,7 @@ __attribute__((noreturn)) void init_main(const struct plan *plan, int sync_fd);
 struct consoles {
 	int master[MAX_CONSOLES]; /* -1: none */
 	int peer[MAX_CONSOLES];	  /* our own slave fd: keeps the pty from hanging up */
+	int client[MAX_CONSOLES]; /* our end of the attached client's socketpair, or -1 */
 	bool open[MAX_CONSOLES];  /* still polled */
 	int log_fd;
 	off_t log_size;
@@ -126,6 +132,9 @@ int consoles_init(struct consoles *c, const char *logpath);
 int console_add(struct consoles *c, int index, int master);
 void console_drain(struct consoles *c, int index);
 void consoles_drain_all(struct consoles *c);
+int console_attach(struct consoles *c, int index, bool force, int *theirs);
+void console_input(struct consoles *c, int index);
+void console_detach(struct consoles *c, int index);
 
 /* control.c */
 struct client {
@@ -146,10 +155,17 @@ void control_close_client(struct client *cl);
 int control_read_line(struct client *cl, char *line, size_t size, bool *eof);
 void control_broadcast(struct control *ctl, const char *line);
 
+/* main.c */
+int join_cgroups(const struct plan *plan, pid_t pid);
+
+/* enter.c: enter mode, joins the target's namespaces and cgroups. */
+int enter_container(const struct plan *plan, int proc_fd);
+
 /* loop.c */
 struct supervisor {
 	const struct plan *plan;
-	pid_t init_pid;
+	pid_t init_pid; /* in enter mode: the command */
+	int proc_fd;	/* the host's /proc, still ours after entering a mount namespace */
 	int sig_fd;
 	struct control ctl;
 	struct consoles cons;

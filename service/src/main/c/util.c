@@ -106,6 +106,30 @@ int send_line(int fd, const char *line)
 	return 0;
 }
 
+/* A line with a descriptor (SCM_RIGHTS) on its first byte, so that the fd
+ * and the line arrive together; the rest of a short send goes as usual. */
+int send_line_fd(int fd, const char *line, int passfd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	while ((n = sendmsg(fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -1;
+	return send_line(fd, line + n);
+}
+
 /* Strict number parsing: digits only, no sign, no trailing text. */
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out)
 {
@@ -128,16 +152,17 @@ int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out)
 
 /* Field 22 of /proc/PID/stat: with the PID it identifies a process even
  * after PID reuse. The comm field may contain spaces and ')', so fields are
- * counted after the last ')'. */
-int proc_starttime(pid_t pid, unsigned long long *out)
+ * counted after the last ')'. proc_fd is the host's /proc (our own mount
+ * namespace may be a container's by now). */
+int proc_starttime(int proc_fd, pid_t pid, unsigned long long *out)
 {
 	char path[64], buf[1024];
 	ssize_t n;
 	int fd;
 	char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);

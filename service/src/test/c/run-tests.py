@@ -65,6 +65,18 @@ class Conn:
         line, self.buf = self.buf.split(b"\n", 1)
         return line.decode()
 
+    def line_fd(self):
+        """A line and the descriptors that came with its bytes (SCM_RIGHTS)."""
+        fds = []
+        while b"\n" not in self.buf:
+            data, got, _, _ = socket.recv_fds(self.sock, 4096, 4)
+            fds += got
+            if not data:
+                raise EOFError("control connection closed; buffered %r" % self.buf)
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode(), fds
+
     def eof(self):
         return self.buf == b"" and self.sock.recv(1) == b""
 
@@ -357,6 +369,208 @@ def test_plan_errors():
     check(line.startswith("exited "), "empty arguments parse, got %r" % line)
 
 
+def read_until(sock, marker):
+    """Reads an attached console until marker appears; returns all read."""
+    got = b""
+    while marker not in got:
+        data = sock.recv(65536)
+        if not data:
+            raise EOFError("console closed before %r; got %r" % (marker, got[-200:]))
+        got += data
+    return got
+
+
+def read_to_eof(sock):
+    got = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return got
+        got += data
+
+
+def wait_for(cond, what):
+    for _ in range(500):
+        if cond():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def attached(conn, command):
+    """Sends a console command; returns the attached socket."""
+    conn.send(command)
+    line, fds = conn.line_fd()
+    index = command.split()[1]
+    check(line == "console " + index and len(fds) == 1, "console reply with one fd, got %r %r" % (line, fds))
+    s = socket.socket(fileno=fds[0])
+    s.settimeout(10)
+    return s
+
+
+def test_console():
+    """console attach: relay both ways, busy, force, EOF, no-console, log, a client that does not read."""
+    p = plan(headers("t-console") + rootfs_steps(path("root"), path("shared")) +
+             tail(["/bin/sh"], env=("PATH=/bin", "HOME=/", "PS1=$ ")))
+    conn = spawn(p)
+    init_pid, _, sup_pid, _ = parse_started(conn.line())
+    svc = Conn.connect(path("ctl.sock"))  # as after a service restart
+    a = attached(svc, "console 0")
+    a.sendall(b"echo hello-$((6*7))\n")
+    read_until(a, b"hello-42")
+    conn.send("console 0")
+    check(conn.line() == "error busy 0", "second attach is busy")
+    b = attached(conn, "console 0 force")
+    read_to_eof(a)  # the first client is closed by the takeover
+    a.close()
+    b.sendall(b"echo second-$((1+1))\n")
+    read_until(b, b"second-2")
+    for cmd, reply in (("console 5", "error no-console 5"), ("console 0 please", "error invalid console 0 please"),
+                       ("console x", "error invalid console x")):
+        conn.send(cmd)
+        line = conn.line()
+        check(line == reply, "%s: got %r" % (cmd, line))
+    log = read("console.log")
+    check("hello-42" in log and "second-2" in log, "console log still written while attached")
+    # b stops reading: the container must not block, the log still gets everything
+    b.sendall(b"head -c 2000000 /dev/zero | tr '\\0' x; echo; echo FLOOD-$((2*5))\n")
+    wait_for(lambda: "FLOOD-10" in read("console.log"), "the flood to reach the console log")
+    b.close()
+    time.sleep(0.1)
+    conn.send("status")
+    check(conn.line() == "status running %d" % init_pid, "init runs on after the client closed")
+    c = attached(conn, "console 0")  # free again
+    c.sendall(b"echo third-$((3*3))\n")
+    read_until(c, b"third-9")
+    conn.send("signal 9")
+    check(conn.line() == "ok", "signal 9 ok")
+    expect_exited(conn, -1, 9)
+    check(read_to_eof(c) is not None, "attached client sees EOF when the container ends")
+    wait_gone(sup_pid, "supervisor")
+
+
+ENTER_SCRIPT = r"""
+read line; echo "in=$line"
+echo "hostname=$(hostname)"
+cat /proc/self/status | grep CapBnd
+echo "ls=$(ls / | tr '\n' ' ')"
+echo "pid=$$"
+echo "cwd=$(pwd)"
+echo "cgroup=$(cat /proc/self/cgroup | tr '\n' ' ')"
+echo "tty=$(tty)"
+ps
+echo out; echo err >&2; exit 7
+"""
+
+
+def enter_plan(target, argv, steps=(), stdio=True, extra=()):
+    return plan([("version", 1), ("name", "t-enter"), ("enter", target)] +
+                ([("stdio", 1), ("fds", 3)] if stdio else [("fds", 0)]) + list(extra) + list(steps) + tail(argv))
+
+
+def test_enter():
+    """enter mode: namespaces, cgroup, caps, stdio pipes, exit code, signal, exec failure, dead target."""
+    base, cg = cgroup_dir()
+    cgextra = [("cgroupprocs", os.path.join(cg, "cgroup.procs"))] if cg else []
+    if not cg:
+        print("  NOTE: no writable cgroup v2 hierarchy; cgroupprocs not exercised")
+    try:
+        p = plan(headers("t-target", extra=cgextra) + rootfs_steps(path("root"), path("shared")) +
+                 tail(["/bin/sh", "-c", "exec sleep 1000"]))
+        conn = spawn(p)
+        init_pid = parse_started(conn.line())[0]
+        i0, o0 = os.pipe()
+        i1, o1 = os.pipe()
+        i2, o2 = os.pipe()
+        e = spawn(enter_plan(init_pid, ["/bin/sh", "-c", ENTER_SCRIPT], extra=cgextra,
+                             steps=[("chdir", "/shared"), ("capdrop", CAP_MKNOD, CAP_SYS_MODULE)]),
+                  passed=(i0, o1, o2))
+        for fd in (i0, o1, o2):
+            os.close(fd)
+        pid, st, sup_pid, sup_st = parse_started(e.line())
+        check(starttime(pid) == st and starttime(sup_pid) == sup_st, "start times match /proc")
+        os.write(o0, b"from-stdin\n")
+        os.close(o0)
+        out = os.fdopen(i1).read()
+        err = os.fdopen(i2).read()
+        check(e.line() == "exited 7 0", "exited 7 0")
+        check(e.eof(), "enter connection closed after exited")
+        wait_gone(sup_pid, "enter supervisor")
+        f = dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
+        check(f.get("in") == "from-stdin", "stdin is the passed pipe: %r" % f.get("in"))
+        check(f.get("hostname") == "corral-test", "container's hostname: %r" % f.get("hostname"))
+        ls = f.get("ls", "").split()
+        check("shared" in ls and "usr" not in ls, "container's root: %r" % ls)
+        check(f.get("pid") not in (None, "1", str(pid)), "own pid in the container's pid namespace: %r" % f.get("pid"))
+        check(f.get("cwd") == "/shared", "chdir in the container")
+        check(f.get("tty") == "not a tty", "no terminal: %r" % f.get("tty"))
+        want = open("/proc/%d/cgroup" % init_pid).read().split()
+        check(f.get("cgroup", "").split() == want, "container's cgroup %r, got %r" % (want, f.get("cgroup")))
+        if cg:
+            check("0::/" + os.path.basename(cg) in want, "the container is in the test cgroup")
+        bnd = int([l for l in out.splitlines() if l.startswith("CapBnd")][0].split()[1], 16)
+        check(not bnd & (1 << CAP_MKNOD) and not bnd & (1 << CAP_SYS_MODULE) and bnd & (1 << CAP_SYS_TIME),
+              "bounding set as the plan's capdrop: %x" % bnd)
+        ps = [l.split() for l in out.splitlines() if l.split() and l.split()[0].isdigit()]
+        check(any(r[0] == "1" and "sleep" in r for r in ps), "ps sees the container's init as pid 1: %r" % ps)
+        check(out.rstrip().endswith("out") and err == "err\n", "stdout and stderr on their pipes: %r" % err)
+        check(not os.path.exists(path("exit")), "no exit file from enter mode")
+
+        master, slave = os.openpty()  # a terminal as stdin becomes the controlling terminal
+        e = spawn(enter_plan(init_pid, ["/bin/sh", "-c", "echo stat=$(cat /proc/self/stat)"]),
+                  passed=(slave, slave, slave))
+        os.close(slave)
+        parse_started(e.line())
+        check(e.line() == "exited 0 0", "terminal command exits 0")
+        tty = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: no slave left
+                break
+            if not data:
+                break
+            tty += data
+        os.close(master)
+        stat = tty.decode().split("stat=", 1)[1].rsplit(")", 1)[1].split()
+        check(stat[3] == stat[2] and stat[4] != "0", "own session with the terminal as controlling tty: %r" % stat)
+
+        null = os.open("/dev/null", os.O_RDWR)
+        e = spawn(enter_plan(init_pid, ["/bin/sleep", "100"]), passed=(null, null, null))
+        os.close(null)
+        parse_started(e.line())
+        e.send("signal 9")
+        check(e.line() == "ok", "signal ok")
+        check(e.line() == "exited -1 9", "killed command: exited -1 9")
+        # a host binary that the container does not have: exec resolves in the container
+        line = spawn(enter_plan(init_pid, [sys.executable], stdio=False)).line()
+        check(line == "failed 2 exec 2 %s" % sys.executable, "missing binary, got %r" % line)
+        line = spawn(enter_plan(init_pid, ["/bin/true"], steps=[("mount", "", "/", "", MS_REC | MS_PRIVATE, "")],
+                                stdio=False)).line()
+        check(line == "failed -1 plan 22 mount", "steps other than exec's refused, got %r" % line)
+        line = spawn(enter_plan(init_pid, ["/bin/true"], stdio=False, extra=[("socket", path("x"))])).line()
+        check(line == "failed -1 plan 22 socket", "container headers refused, got %r" % line)
+        line = spawn(plan([("version", 1), ("enter", init_pid), ("stdio", 1), ("fds", 2)] + tail(["/bin/true"]))).line()
+        check(line == "failed -1 stdio 22 fds 2", "stdio needs 3 fds, got %r" % line)
+        line = spawn(plan(headers("t-stdio", extra=[("stdio", 1)]) + tail(["/bin/true"]))).line()
+        check(line == "failed -1 plan 22 stdio", "stdio only with enter, got %r" % line)
+        conn.send("signal 9")
+        check(conn.line() == "ok", "signal 9 ok")
+        expect_exited(conn, -1, 9)
+        line = spawn(enter_plan(init_pid, ["/bin/true"], stdio=False)).line()
+        f = line.split()
+        check(f[:3] == ["failed", "-1", "enter"] and f[3] in ("2", "3"), "dead target, got %r" % line)
+        print("  dead target: " + line)
+    finally:
+        if cg:
+            for _ in range(100):
+                try:
+                    os.rmdir(cg)
+                    break
+                except OSError:
+                    time.sleep(0.01)
+
+
 def cgroup_dir():
     for base in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
         if os.path.exists(os.path.join(base, "cgroup.procs")):
@@ -498,7 +712,7 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_console_cap, test_timing):
+              test_pause_cgroup, test_console_cap, test_console, test_enter, test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]
     for n, e in failed:

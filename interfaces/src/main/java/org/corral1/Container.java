@@ -1,6 +1,7 @@
 package org.corral1;
 
 import java.util.List;
+import java.util.Map;
 
 import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.annotations.DBusInterfaceName;
@@ -11,6 +12,7 @@ import org.freedesktop.dbus.exceptions.DBusException;
 import org.freedesktop.dbus.messages.DBusSignal;
 import org.freedesktop.dbus.types.UInt32;
 import org.freedesktop.dbus.types.UInt64;
+import org.freedesktop.dbus.types.Variant;
 
 /**
  * org.corral1.Container, one object per container under {@value #PATH_PREFIX}. The documented
@@ -45,6 +47,30 @@ public interface Container extends DBusInterface {
     void Reboot(UInt32 flags);
 
     void Destroy();
+
+    /** {@code OpenConsole} flag: take the console over from another client. */
+    int CONSOLE_FORCE = 1;
+
+    FileDescriptor OpenConsole(String devname, UInt32 flags);
+
+    UInt32 Exec(List<String> argv, List<String> env, FileDescriptor stdin, FileDescriptor stdout,
+            FileDescriptor stderr, UInt32 flags);
+
+    Map<String, Variant<?>> GetStats();
+
+    /** A command started with Exec ended. */
+    class ExecExited extends DBusSignal {
+        public final UInt32 execId;
+        public final int code;
+        public final int signal;
+
+        public ExecExited(String path, UInt32 execId, int code, int signal) throws DBusException {
+            super(path, execId, code, signal);
+            this.execId = execId;
+            this.code = code;
+            this.signal = signal;
+        }
+    }
 
     /** Every state change, with its reason. */
     class StateChanged extends DBusSignal {

@@ -25,6 +25,12 @@ public final class Error {
         }
     }
 
+    public static class NoSuchNetwork extends DBusExecutionException {
+        public NoSuchNetwork(String message) {
+            super(message);
+        }
+    }
+
     public static class AlreadyExists extends DBusExecutionException {
         public AlreadyExists(String message) {
             super(message);

@@ -43,7 +43,17 @@ public interface Manager extends DBusInterface {
 
     void DestroyContainer(String name);
 
+    List<ContainerStats> GetAllStats();
+
     void UndefineContainer(String name);
+
+    DBusPath DefineNetworkXML(String xml);
+
+    List<NetworkEntry> ListNetworks();
+
+    DBusPath GetNetwork(String name);
+
+    void UndefineNetwork(String name);
 
     /** A container object appeared. */
     class ContainerNew extends DBusSignal {

@@ -37,7 +37,7 @@ import org.xml.sax.InputSource;
 class ContractTest {
 
     @ParameterizedTest
-    @ValueSource(classes = {Manager.class, Container.class})
+    @ValueSource(classes = {Manager.class, Container.class, Network.class})
     void javaInterfaceMatchesTheContractFile(Class<? extends DBusInterface> iface) throws Exception {
         String name = iface.getAnnotation(org.freedesktop.dbus.annotations.DBusInterfaceName.class).value();
         Element documented = interfaceElement(parse(resource("/" + name + ".xml")), name);
@@ -53,7 +53,7 @@ class ContractTest {
 
     @Test
     void everyDocumentedArgumentHasAName() throws Exception {
-        for (String file : List.of("/org.corral1.Manager.xml", "/org.corral1.Container.xml")) {
+        for (String file : List.of("/org.corral1.Manager.xml", "/org.corral1.Container.xml", "/org.corral1.Network.xml")) {
             NodeList args = parse(resource(file)).getElementsByTagName("arg");
             for (int i = 0; i < args.getLength(); i++) {
                 assertFalse(((Element) args.item(i)).getAttribute("name").isEmpty(), file + ": unnamed argument");

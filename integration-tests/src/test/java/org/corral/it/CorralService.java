@@ -37,11 +37,35 @@ public final class CorralService implements AutoCloseable {
     }
 
     public static CorralService start(Install install, PrivateSystemBus bus, Path configDir, Path runtimeDir) {
+        return start(install, bus, configDir, runtimeDir, false);
+    }
+
+    /**
+     * Starts corrald in a network namespace (and mount namespace, for a sysfs of that network
+     * namespace) of its own: bridges, veths and nftables rules it makes never touch the host's.
+     */
+    public static CorralService startInNetworkNamespace(Install install, PrivateSystemBus bus) {
+        return start(install, bus, bus.configDir(), bus.runtimeDir(), true);
+    }
+
+    private static CorralService start(Install install, PrivateSystemBus bus, Path configDir, Path runtimeDir,
+            boolean ownNetwork) {
         int n = STARTS.incrementAndGet();
         Path out = bus.workdir().resolve("corrald-" + n + ".stdout");
         Path err = bus.workdir().resolve("corrald-" + n + ".stderr");
-        ProcessBuilder pb = new ProcessBuilder(install.corrald().toString(),
-                "--config-dir", configDir.toString(), "--runtime-dir", runtimeDir.toString())
+        java.util.List<String> command = new java.util.ArrayList<>();
+        if (ownNetwork) {
+            // sysfs shows the network namespace of whoever mounts it; the cgroup mounts below it
+            // are kept by moving them over the new sysfs.
+            Path keep = bus.workdir().resolve("cgroup-keep");
+            command.addAll(java.util.List.of("unshare", "--net", "--mount", "--propagation", "private", "sh", "-c",
+                    "set -e; ip link set lo up; mkdir -p " + keep + "; mount --rbind /sys/fs/cgroup " + keep
+                            + "; mount -t sysfs sysfs /sys; mount --move " + keep + " /sys/fs/cgroup; exec \"$0\" \"$@\""));
+        }
+        command.addAll(java.util.List.of(install.corrald().toString(),
+                "--config-dir", configDir.toString(), "--runtime-dir", runtimeDir.toString(),
+                "--network-dir", bus.workdir().resolve("networks").toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());

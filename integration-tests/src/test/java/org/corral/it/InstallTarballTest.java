@@ -132,10 +132,16 @@ class InstallTarballTest {
         return java;
     }
 
-    private static List<String> expectedArgs(Path libDir, String... extra) {
+    private static List<String> expectedArgs(Path libDir, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(extra));
+        // corral-service's jar first (its D-Bus socket provider must win), then every jar.
+        String serviceJar;
+        try (var jars = Files.list(libDir)) {
+            serviceJar = jars.filter(p -> p.getFileName().toString().startsWith("corral-service-"))
+                    .map(Path::toString).findFirst().orElseThrow();
+        }
         args.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-cp", libDir + "/*", "org.corral.daemon.Main"));
+                "-cp", serviceJar + ":" + libDir + "/*", "org.corral.daemon.Main"));
         return args;
     }
 
@@ -181,7 +187,7 @@ class InstallTarballTest {
             assertTrue(eq > 0, "key=value: " + line);
             keys.put(line.substring(0, eq), line.substring(eq + 1));
         }
-        assertEquals(Map.of("Name", "org.corral1", "Exec", "/usr/libexec/corral/corrald", "User", "root",
+        assertEquals(Map.of("Name", "org.corral1", "Exec", "/usr/libexec/corral/corrald --idle-timeout 120", "User", "root",
                 "SystemdService", "corral.service"), keys);
     }
 

@@ -246,7 +246,34 @@ public final class PrivateSystemBus implements AutoCloseable {
             }
             Processes.terminate(daemon.pid(), Duration.ofSeconds(5));
         } finally {
+            stopMeminfoServer(runtimeDir());
             Processes.deleteTree(workdir);
+        }
+    }
+
+    /**
+     * The host-wide /proc/meminfo server outlives corrald on purpose; a test's runtime dir has
+     * its own, which goes with the test: killed by the PID it recorded, its mount detached.
+     */
+    static void stopMeminfoServer(Path runtimeDir) {
+        Path pidFile = runtimeDir.resolve("meminfo.pid");
+        String text = Processes.readIfExists(pidFile);
+        if (text != null && !text.isBlank()) {
+            long pid = Long.parseLong(text.trim().split("\\s+")[0]);
+            if (Processes.isAlive(pid)) {
+                Processes.kill(pid);
+            }
+        }
+        Path mount = runtimeDir.resolve("meminfo");
+        if (java.nio.file.Files.exists(mount) || text != null) {
+            try {
+                new ProcessBuilder("umount", "-l", mount.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.io.IOException e) {
+                // nothing mounted
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

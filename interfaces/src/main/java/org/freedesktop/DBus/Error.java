@@ -24,6 +24,12 @@ public final class Error {
         }
     }
 
+    public static class InteractiveAuthorizationRequired extends DBusExecutionException {
+        public InteractiveAuthorizationRequired(String message) {
+            super(message);
+        }
+    }
+
     public static class UnknownProperty extends DBusExecutionException {
         public UnknownProperty(String message) {
             super(message);

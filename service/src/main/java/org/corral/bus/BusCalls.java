@@ -13,7 +13,7 @@ import org.freedesktop.dbus.exceptions.DBusExecutionException;
  * and logs. dbus-java would otherwise send any other exception under a Java class name with its
  * raw message.
  */
-final class BusCalls {
+public final class BusCalls {
 
     private static final Logger LOG = LogManager.getLogger(BusCalls.class);
 
@@ -27,10 +27,25 @@ final class BusCalls {
         void run() throws CorralException;
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile long lastCall = System.currentTimeMillis();
+
     private BusCalls() {
     }
 
+    /** Calls being handled right now (for the idle exit). */
+    public static int inFlight() {
+        return IN_FLIGHT.get();
+    }
+
+    /** When the last call began, in milliseconds since the epoch. */
+    public static long lastCallMillis() {
+        return lastCall;
+    }
+
     static <T> T handle(String method, Body<T> body) {
+        IN_FLIGHT.incrementAndGet();
+        lastCall = System.currentTimeMillis();
         try {
             return body.run();
         } catch (CorralException e) {
@@ -41,6 +56,9 @@ final class BusCalls {
         } catch (RuntimeException e) {
             LOG.error("{} from {} failed with an internal error", method, caller(), e);
             throw new Error.Failed("internal error in " + method + "; the service log has the details");
+        } finally {
+            lastCall = System.currentTimeMillis();
+            IN_FLIGHT.decrementAndGet();
         }
     }
 
@@ -63,8 +81,10 @@ final class BusCalls {
             case INVALID_CONFIG -> new Error.InvalidConfig(m);
             case INVALID_ARGS -> new org.freedesktop.DBus.Error.InvalidArgs(m);
             case NO_SUCH_CONTAINER -> new Error.NoSuchContainer(m);
+            case NO_SUCH_NETWORK -> new Error.NoSuchNetwork(m);
             case ALREADY_EXISTS -> new Error.AlreadyExists(m);
             case ACCESS_DENIED -> new org.freedesktop.DBus.Error.AccessDenied(m);
+            case INTERACTIVE_AUTH_REQUIRED -> new org.freedesktop.DBus.Error.InteractiveAuthorizationRequired(m);
             case ALREADY_RUNNING -> new Error.AlreadyRunning(m);
             case NOT_RUNNING -> new Error.NotRunning(m);
             case BUSY -> new Error.Busy(m);

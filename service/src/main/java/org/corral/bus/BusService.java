@@ -11,6 +11,12 @@ import org.corral.core.ContainerRegistry;
 import org.corral.core.ContainerState;
 import org.corral.core.Lifecycle;
 import org.corral.core.StateMachine;
+import org.corral.launcher.ExitStatus;
+import org.corral.network.InterfacePlumber;
+import org.corral.network.NetworkRegistry;
+import org.corral.network.model.NetworkDefinition;
+import org.corral.launcher.StatsReader;
+import org.freedesktop.dbus.types.UInt32;
 import org.corral.core.RegistryListener;
 import org.corral1.Manager;
 import org.freedesktop.dbus.DBusPath;
@@ -31,23 +37,36 @@ public final class BusService implements RegistryListener {
     private final DBusConnection connection;
     private final ContainerRegistry registry;
     private final ContainerVerbs verbs;
+    private final StatsFormat stats;
     private final ManagerObject manager;
     private final Map<String, ContainerObject> objects = new ConcurrentHashMap<>();
+    private final NetworkRegistry networkRegistry;
+    private final NetworkVerbs networkVerbs;
+    private final Map<String, NetworkObject> networkObjects = new ConcurrentHashMap<>();
 
-    public BusService(DBusConnection connection, ContainerRegistry registry, Lifecycle lifecycle, String version)
-            throws DBusException {
+    public BusService(DBusConnection connection, ContainerRegistry registry, Lifecycle lifecycle, StatsReader statsReader,
+            String version, NetworkRegistry networkRegistry, InterfacePlumber plumber) throws DBusException {
         this.connection = connection;
         this.registry = registry;
         this.verbs = new ContainerVerbs(registry, lifecycle, new Authorizer(connection));
-        this.manager = new ManagerObject(registry, verbs, version);
+        this.stats = new StatsFormat(lifecycle, statsReader);
+        this.networkRegistry = networkRegistry;
+        this.networkVerbs = new NetworkVerbs(networkRegistry, plumber, verbs.authorizer());
+        this.manager = new ManagerObject(registry, verbs, stats, version, networkVerbs);
     }
 
     /** Exports every object, then takes the bus name: callers never see a half-built service. */
     public void start() throws DBusException {
         export(Manager.OBJECT_PATH, manager, Introspection.MANAGER);
+        // Where calls with unreadable fds are refused (see bus/wire): not part of the contract.
+        connection.exportObject(org.corral.bus.wire.Rejections.PATH, new org.corral.bus.wire.Rejections.Handler());
         registry.addListener(this);
         for (Container c : registry.list()) {
             exportContainer(c);
+        }
+        networkRegistry.addListener(new NetworkExports());
+        for (NetworkDefinition n : networkRegistry.list()) {
+            exportNetwork(n.getName());
         }
         connection.requestBusName(Manager.BUS_NAME);
     }
@@ -111,11 +130,53 @@ public final class BusService implements RegistryListener {
         }
     }
 
+    private void execEnded(String name, long id, ExitStatus status) {
+        try {
+            send(new org.corral1.Container.ExecExited(ObjectPaths.container(name), new UInt32(id), status.code(), status.signal()));
+        } catch (DBusException e) {
+            LOG.error("cannot announce the end of exec {} in '{}'", id, name, e);
+        }
+    }
+
     private ContainerObject exportContainer(Container container) throws DBusException {
-        ContainerObject object = new ContainerObject(container, verbs);
+        ContainerObject object = new ContainerObject(container, verbs, this::execEnded, stats);
         export(object.getObjectPath(), object, Introspection.CONTAINER);
         objects.put(container.name(), object);
         return object;
+    }
+
+    private void exportNetwork(String name) throws DBusException {
+        if (networkObjects.containsKey(name)) {
+            return;
+        }
+        NetworkObject object = new NetworkObject(name, networkVerbs);
+        export(object.getObjectPath(), object, Introspection.NETWORK);
+        networkObjects.put(name, object);
+    }
+
+    /** Keeps one object per network: exported when defined, gone when undefined. */
+    private final class NetworkExports implements NetworkRegistry.Listener {
+        @Override
+        public void networkAdded(NetworkDefinition def) {
+            try {
+                exportNetwork(def.getName());
+            } catch (DBusException e) {
+                LOG.error("cannot export network '{}'", def.getName(), e);
+            }
+        }
+
+        @Override
+        public void networkChanged(NetworkDefinition def) {
+            networkAdded(def); // properties are read at call time; nothing else changes
+        }
+
+        @Override
+        public void networkRemoved(NetworkDefinition def) {
+            NetworkObject object = networkObjects.remove(def.getName());
+            if (object != null) {
+                connection.unExportObject(object.getObjectPath());
+            }
+        }
     }
 
     private void export(String path, DBusInterface object, String introspection) throws DBusException {

@@ -19,12 +19,16 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
 
     private final Container container;
     private final ContainerVerbs verbs;
+    private final ContainerVerbs.ExecEnds execEnds;
+    private final StatsFormat stats;
     private final String path;
     private final PropertyTable properties;
 
-    ContainerObject(Container container, ContainerVerbs verbs) {
+    ContainerObject(Container container, ContainerVerbs verbs, ContainerVerbs.ExecEnds execEnds, StatsFormat stats) {
         this.container = container;
         this.verbs = verbs;
+        this.execEnds = execEnds;
+        this.stats = stats;
         this.path = ObjectPaths.container(container.name());
         this.properties = new PropertyTable("org.corral1.Container")
                 .add("Name", container::name)
@@ -50,14 +54,19 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
 
     @Override
     public String GetXML(UInt32 flags) {
-        return BusCalls.handle("GetXML", () -> xml(container, flags));
+        return BusCalls.handle("GetXML", () -> xml(container, flags, verbs.authorizer()));
     }
 
-    static String xml(Container container, UInt32 flags) throws CorralException {
+    /**
+     * The definition holds host paths and addresses: unprivileged callers need read-config
+     * (machined showed such details to every local user, CVE-2016-6349).
+     */
+    static String xml(Container container, UInt32 flags, Authorizer authorizer) throws CorralException {
         long f = flags.longValue();
         if ((f & ~XML_INACTIVE) != 0) {
             throw CorralException.invalidArgs(String.format("GetXML: unsupported flags 0x%x (known: 0x1 inactive)", f));
         }
+        authorizer.authorize(Authorizer.READ, "dumpxml", container.name());
         return DomainXml.format((f & XML_INACTIVE) != 0 ? container.inactiveDefinition() : container.definition());
     }
 
@@ -84,6 +93,22 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
     @Override
     public void Destroy() {
         BusCalls.handle("Destroy", () -> verbs.destroy(container.name()));
+    }
+
+    @Override
+    public FileDescriptor OpenConsole(String devname, UInt32 flags) {
+        return BusCalls.handle("OpenConsole", () -> verbs.openConsole(container.name(), devname, flags));
+    }
+
+    @Override
+    public UInt32 Exec(List<String> argv, List<String> env, FileDescriptor stdin, FileDescriptor stdout,
+            FileDescriptor stderr, UInt32 flags) {
+        return BusCalls.handle("Exec", () -> verbs.exec(container.name(), argv, env, List.of(stdin, stdout, stderr), flags, execEnds));
+    }
+
+    @Override
+    public Map<String, Variant<?>> GetStats() {
+        return BusCalls.handle("GetStats", () -> stats.of(container.name()));
     }
 
     @Override

@@ -64,6 +64,38 @@ final class ContainerVerbs {
         lifecycle.destroy(name);
     }
 
+    /** The relay socket of a console, handed to the caller; closed here after the reply is out. */
+    FileDescriptor openConsole(String name, String devname, UInt32 flags) throws CorralException {
+        if ((flags.longValue() & ~org.corral1.Container.CONSOLE_FORCE) != 0) {
+            throw CorralException.invalidArgs(String.format("OpenConsole: unsupported flags 0x%x (known: 0x1 force)", flags.longValue()));
+        }
+        registry.lookup(name);
+        authorizer.authorize(Authorizer.CONSOLE, "console", name);
+        int fd = lifecycle.openConsole(name, devname, (flags.longValue() & org.corral1.Container.CONSOLE_FORCE) != 0);
+        ReturnedFds.closeLater(fd);
+        return new FileDescriptor(fd);
+    }
+
+    /** Starts a command inside; its end goes out as ExecExited from the container's object. */
+    UInt32 exec(String name, List<String> argv, List<String> env, List<FileDescriptor> stdio, UInt32 flags,
+            ExecEnds ends) throws CorralException {
+        try {
+            requireNoFlags("Exec", flags);
+            List<Integer> fds = fdNumbers(stdio);
+            registry.lookup(name);
+            authorizer.authorize(Authorizer.ENTER, "exec", name);
+            var p = lifecycle.exec(name, argv, env, fds, (proc, status) -> ends.ended(name, proc.id(), status));
+            return new UInt32(p.id());
+        } finally {
+            closeAll(stdio);
+        }
+    }
+
+    /** Where the end of an Exec'ed command is announced. */
+    interface ExecEnds {
+        void ended(String container, long id, org.corral.launcher.ExitStatus status);
+    }
+
     void undefine(String name) throws CorralException {
         registry.lookup(name);
         authorizer.authorize(Authorizer.MANAGE, "undefine", name);

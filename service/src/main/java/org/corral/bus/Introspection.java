@@ -49,6 +49,7 @@ final class Introspection {
 
     static final String MANAGER = STANDARD + interfaceOf("/org.corral1.Manager.xml");
     static final String CONTAINER = STANDARD + interfaceOf("/org.corral1.Container.xml");
+    static final String NETWORK = STANDARD + interfaceOf("/org.corral1.Network.xml");
 
     private Introspection() {
     }

@@ -27,8 +27,15 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
     private final Authorizer authorizer;
     private final PropertyTable properties;
 
-    ManagerObject(ContainerRegistry registry, ContainerVerbs verbs, String version) {
+    private final StatsFormat stats;
+
+    private final NetworkVerbs networks;
+
+    ManagerObject(ContainerRegistry registry, ContainerVerbs verbs, StatsFormat stats, String version,
+            NetworkVerbs networks) {
+        this.networks = networks;
         this.registry = registry;
+        this.stats = stats;
         this.verbs = verbs;
         this.authorizer = verbs.authorizer();
         this.properties = new PropertyTable("org.corral1.Manager").add("Version", () -> version);
@@ -71,7 +78,7 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
 
     @Override
     public String GetContainerXML(String name, UInt32 flags) {
-        return BusCalls.handle("GetContainerXML", () -> ContainerObject.xml(registry.lookup(name), flags));
+        return BusCalls.handle("GetContainerXML", () -> ContainerObject.xml(registry.lookup(name), flags, authorizer));
     }
 
     @Override
@@ -110,8 +117,45 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
     }
 
     @Override
+    public List<org.corral1.ContainerStats> GetAllStats() {
+        return BusCalls.handle("GetAllStats", () -> {
+            List<org.corral1.ContainerStats> out = new ArrayList<>();
+            for (Container c : registry.list()) {
+                if (c.state().isActive()) {
+                    try {
+                        out.add(new org.corral1.ContainerStats(c.name(), stats.of(c.name())));
+                    } catch (CorralException e) {
+                        // stopped meanwhile: not running any more, so not listed
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
     public void UndefineContainer(String name) {
         BusCalls.handle("UndefineContainer", () -> verbs.undefine(name));
+    }
+
+    @Override
+    public DBusPath DefineNetworkXML(String xml) {
+        return BusCalls.handle("DefineNetworkXML", () -> networks.define(xml));
+    }
+
+    @Override
+    public List<org.corral1.NetworkEntry> ListNetworks() {
+        return BusCalls.handle("ListNetworks", () -> networks.list());
+    }
+
+    @Override
+    public DBusPath GetNetwork(String name) {
+        return BusCalls.handle("GetNetwork", () -> networks.get(name));
+    }
+
+    @Override
+    public void UndefineNetwork(String name) {
+        BusCalls.handle("UndefineNetwork", () -> networks.undefine(name));
     }
 
     private static DBusPath path(Container c) {

@@ -11,4 +11,8 @@ final class ObjectPaths {
     static String container(String name) {
         return Container.PATH_PREFIX + "/" + BusLabel.escape(name);
     }
+
+    static String network(String name) {
+        return org.corral1.Network.PATH_PREFIX + "/" + BusLabel.escape(name);
+    }
 }

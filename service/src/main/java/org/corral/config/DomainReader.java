@@ -1,5 +1,6 @@
 package org.corral.config;
 
+import jakarta.xml.bind.JAXBContext;
 import jakarta.xml.bind.JAXBException;
 import jakarta.xml.bind.UnmarshalException;
 import jakarta.xml.bind.Unmarshaller;
@@ -11,6 +12,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
@@ -52,6 +54,16 @@ final class DomainReader {
     }
 
     static Domain read(String xml) throws CorralException {
+        return (Domain) unmarshal(Jaxb.context(), DomainFilter::new, "domain XML", xml);
+    }
+
+    /**
+     * Parses {@code xml} with the secure parser, through the filter {@code filterFor} makes
+     * (root checks, nesting bound), into {@code context}'s model. Every problem becomes
+     * INVALID_CONFIG with line and column; {@code what} ("domain XML") names the document.
+     */
+    static Object unmarshal(JAXBContext context, Function<XMLReader, XMLFilterImpl> filterFor, String what,
+            String xml) throws CorralException {
         XMLReader parser;
         try {
             synchronized (FACTORY) { // factories are not guaranteed to be thread-safe
@@ -62,27 +74,26 @@ final class DomainReader {
         } catch (ParserConfigurationException | SAXException e) {
             throw new IllegalStateException("cannot create a secure XML parser", e);
         }
-        DomainFilter filter = new DomainFilter(parser);
+        XMLFilterImpl filter = filterFor.apply(parser);
         ValidationEvent[] firstEvent = new ValidationEvent[1];
         try {
-            Unmarshaller u = Jaxb.context().createUnmarshaller();
+            Unmarshaller u = context.createUnmarshaller();
             // JAXB otherwise skips content it cannot bind (e.g. a child inside <memory>);
             // nothing may be dropped silently, so every event ends the parse.
             u.setEventHandler(event -> {
                 firstEvent[0] = event;
                 return false;
             });
-            Object result = u.unmarshal(new SAXSource(filter, new InputSource(new StringReader(xml))));
-            return (Domain) result;
+            return u.unmarshal(new SAXSource(filter, new InputSource(new StringReader(xml))));
         } catch (UnmarshalException e) {
-            throw translate(e, firstEvent[0]);
+            throw translate(e, firstEvent[0], what);
         } catch (JAXBException e) {
             throw new IllegalStateException("JAXB failed unexpectedly", e);
         }
     }
 
     /** Finds the most precise cause (our rejection, the parser's error, or a JAXB event). */
-    private static CorralException translate(UnmarshalException e, ValidationEvent event) {
+    private static CorralException translate(UnmarshalException e, ValidationEvent event, String what) {
         for (Throwable t = e; t != null; t = next(t)) {
             if (t instanceof Rejection) {
                 return CorralException.invalidConfig(t.getMessage());
@@ -92,7 +103,7 @@ final class DomainReader {
                 String reason = p.getMessage();
                 if (reason != null && reason.contains("disallow-doctype-decl")) {
                     // The parser's text names a feature URI; say what it means for the user.
-                    reason = "DTDs are not allowed in domain XML (<!DOCTYPE> found); "
+                    reason = "DTDs are not allowed in " + what + " (<!DOCTYPE> found); "
                             + "remove the DOCTYPE and any entity declarations";
                 }
                 return CorralException.invalidConfig(
@@ -104,7 +115,7 @@ final class DomainReader {
             String where = l == null ? "" : at(l.getLineNumber(), l.getColumnNumber());
             return CorralException.invalidConfig(where + "unsupported content: " + event.getMessage());
         }
-        return CorralException.invalidConfig("cannot read domain XML: " + e);
+        return CorralException.invalidConfig("cannot read " + what + ": " + e);
     }
 
     private static Throwable next(Throwable t) {

@@ -130,7 +130,7 @@ public final class DomainXml {
     }
 
     /** UTF-8 length without encoding a possibly huge string. */
-    private static long utf8Length(String s) {
+    static long utf8Length(String s) {
         long n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

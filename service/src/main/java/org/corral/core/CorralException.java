@@ -17,10 +17,14 @@ public class CorralException extends Exception {
         INVALID_ARGS,
         /** No container has that name, UUID or path. */
         NO_SUCH_CONTAINER,
+        /** No network has that name. */
+        NO_SUCH_NETWORK,
         /** A name or UUID is already taken by another container. */
         ALREADY_EXISTS,
         /** The caller is not allowed to do this. */
         ACCESS_DENIED,
+        /** polkit would allow it after authentication, and the caller did not allow interaction. */
+        INTERACTIVE_AUTH_REQUIRED,
         /** The container is running and the operation needs it stopped. */
         ALREADY_RUNNING,
         /** The container is not running and the operation needs it running. */

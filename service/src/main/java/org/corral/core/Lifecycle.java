@@ -10,10 +10,12 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.corral.audit.ContainerAudit;
 import org.corral.config.model.Domain;
 import org.corral.core.Container.StopIntent;
 import org.corral.core.CorralException.Kind;
 import org.corral.core.StateMachine.Reason;
+import org.corral.launcher.ExecProcess;
 import org.corral.launcher.ExitStatus;
 import org.corral.launcher.Launcher;
 import org.corral.launcher.LiveState;
@@ -39,15 +41,17 @@ public final class Lifecycle {
 
     private final ContainerRegistry registry;
     private final Launcher launcher;
+    private final ContainerAudit audit;
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "corral-lifecycle");
         t.setDaemon(true);
         return t;
     });
 
-    public Lifecycle(ContainerRegistry registry, Launcher launcher) {
+    public Lifecycle(ContainerRegistry registry, Launcher launcher, ContainerAudit audit) {
         this.registry = registry;
         this.launcher = launcher;
+        this.audit = audit;
     }
 
     /** CreateXML: defines nothing, starts a transient container that is gone when it stops. */
@@ -91,9 +95,13 @@ public final class Lifecycle {
                 registry.transition(c, ContainerState.RUNNING, reason);
             }
             booked.complete(null);
+            String auditReason = reason == Reason.REBOOTED ? "reboot" : "booted";
+            audit.start(live, rc.supervisor().pid(), auditReason, true);
+            audit.init(live, rc.supervisor().pid(), rc.init().pid(), pidNamespace(rc.init().pid()));
             LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
         } catch (CorralException e) {
             booked.complete(null);
+            audit.start(live, -1, reason == Reason.REBOOTED ? "reboot" : "booted", false);
             synchronized (c) {
                 registry.transition(c, ContainerState.SHUTOFF, Reason.FAILED);
             }
@@ -153,12 +161,20 @@ public final class Lifecycle {
             c.setStopIntent(StopIntent.DESTROY);
             pendingStops.put(c, gone);
         }
+        IOException killError = null;
         try {
             rc.killAll();
-            gone.get(DESTROY_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new CorralException(Kind.FAILED, "cannot kill container '" + name + "': " + e.getMessage(), e);
+            // Often the container ended at the same moment and its cgroup is going away;
+            // what counts is whether it is gone.
+            killError = e;
+        }
+        try {
+            gone.get(killError == null ? DESTROY_WAIT_SECONDS : 1, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            if (killError != null) {
+                throw new CorralException(Kind.FAILED, "cannot kill container '" + name + "': " + killError.getMessage(), killError);
+            }
             throw new CorralException(Kind.FAILED, "container '" + name + "' did not end within " + DESTROY_WAIT_SECONDS + " s of SIGKILL");
         } catch (java.util.concurrent.ExecutionException e) {
             throw new CorralException(Kind.FAILED, "destroying container '" + name + "' failed: " + e.getCause());
@@ -166,6 +182,107 @@ public final class Lifecycle {
             Thread.currentThread().interrupt();
             throw new CorralException(Kind.FAILED, "interrupted while destroying '" + name + "'");
         }
+    }
+
+    /**
+     * A relay socket of one of the container's consoles, owned by the caller. devname: empty for
+     * the first console, consoleN (libvirt's alias) or ttyN+1 (the container's name for it).
+     */
+    public int openConsole(String name, String devname, boolean force) throws CorralException {
+        Container c = registry.lookup(name);
+        int index = consoleIndex(devname);
+        RunningContainer rc;
+        int consoles;
+        synchronized (c) {
+            rc = requireRunning(c);
+            consoles = c.liveDefinition().getDevices().getConsoles().size();
+        }
+        if (index >= consoles) {
+            throw CorralException.invalidArgs("container '" + name + "' has no console '" + devname + "' (it has "
+                    + consoles + ": console0" + (consoles > 1 ? " to console" + (consoles - 1) : "") + ")");
+        }
+        return rc.openConsole(index, force);
+    }
+
+    static int consoleIndex(String devname) throws CorralException {
+        try {
+            if (devname.isEmpty()) {
+                return 0;
+            }
+            if (devname.matches("console[0-9]{1,3}")) {
+                return Integer.parseInt(devname.substring(7));
+            }
+            if (devname.matches("tty[1-9][0-9]{0,2}")) {
+                return Integer.parseInt(devname.substring(3)) - 1;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw CorralException.invalidArgs("unknown console '" + devname + "': use console0, console1, ... or tty1, tty2, ...");
+    }
+
+    /**
+     * Runs a command inside the running container; returns once it runs. The end reaches
+     * {@code onEnd} on the monitor thread.
+     */
+    public ExecProcess exec(String name, List<String> argv, List<String> env, List<Integer> stdio,
+            ExecProcess.EndListener onEnd) throws CorralException {
+        if (argv.isEmpty() || argv.get(0).isEmpty()) {
+            throw CorralException.invalidArgs("Exec needs a command: argv is empty");
+        }
+        for (String a : argv) {
+            if (a.indexOf('\0') >= 0) {
+                throw CorralException.invalidArgs("argv holds a NUL byte");
+            }
+        }
+        for (String e : env) {
+            if (e.indexOf('=') <= 0 || e.indexOf('\0') >= 0) {
+                throw CorralException.invalidArgs("environment entry '" + e + "' is not NAME=value");
+            }
+        }
+        Container c = registry.lookup(name);
+        RunningContainer rc;
+        Domain live;
+        synchronized (c) {
+            rc = requireRunning(c);
+            live = c.liveDefinition();
+        }
+        List<String> resolved = new java.util.ArrayList<>(argv);
+        resolved.set(0, resolveCommand(rc, argv.get(0)));
+        return launcher.exec(rc, live, execIds.incrementAndGet(), resolved,
+                env.isEmpty() ? org.corral.launcher.ContainerPlanner.defaultExecEnvironment() : env, stdio, onEnd);
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong execIds = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A bare command name is looked up in the container's /bin, /usr/bin, /sbin, /usr/sbin. */
+    private static String resolveCommand(RunningContainer rc, String command) throws CorralException {
+        if (command.startsWith("/")) {
+            return command;
+        }
+        if (command.contains("/")) {
+            throw CorralException.invalidArgs("command '" + command + "' must be an absolute path or a bare name");
+        }
+        // Seen from the host through init's root, so no namespace has to be entered.
+        String root = "/proc/" + rc.init().pid() + "/root";
+        for (String dir : org.corral.launcher.ContainerPlanner.EXEC_PATH) {
+            java.nio.file.Path p = java.nio.file.Path.of(root + dir + "/" + command);
+            if (java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p)) {
+                return dir + "/" + command;
+            }
+        }
+        throw CorralException.invalidArgs("command '" + command + "' not found in the container's "
+                + String.join(":", org.corral.launcher.ContainerPlanner.EXEC_PATH));
+    }
+
+    /** The resource figures of a running container (see StatsReader for the names). */
+    public java.util.Map<String, Number> stats(String name, org.corral.launcher.StatsReader reader) throws CorralException {
+        Container c = registry.lookup(name);
+        RunningContainer rc;
+        synchronized (c) {
+            rc = requireRunning(c);
+        }
+        return reader.read(rc);
     }
 
     private final java.util.Map<Container, CompletableFuture<Void>> pendingStops = new java.util.concurrent.ConcurrentHashMap<>();
@@ -203,8 +320,10 @@ public final class Lifecycle {
             intent = c.stopIntent();
         }
         rc.cleanUp();
+        launcher.plumber().unplumb(rc.nics());
         Domain live = c.liveDefinition();
         Action action = decide(intent, status, live);
+        audit.stop(live, action.state == ContainerState.STARTING ? "reboot" : action.reason.busName());
         LOG.info("container '{}' ended ({}), {}", c.name(), status, action.describe());
         synchronized (c) {
             c.setRunning(null);
@@ -222,6 +341,16 @@ public final class Lifecycle {
         }
         if (action.state == ContainerState.SHUTOFF) {
             registry.forget(c);
+        }
+    }
+
+    /** The inode of a process's PID namespace, for the op=init audit record. */
+    private static long pidNamespace(int pid) {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/" + pid + "/ns/pid")).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
@@ -294,6 +423,8 @@ public final class Lifecycle {
                     }
                 }
                 booked.complete(null);
+                // Its addresses stay taken while it runs; the end (now or later) releases them.
+                launcher.plumber().adopt(state.name(), state.uuid(), state.nics());
                 rc.reportExitIfSupervisorGone();
                 LOG.info("re-attached container '{}' (init {})", state.name(), state.initPid());
             } catch (IOException | CorralException | RuntimeException e) {

@@ -7,15 +7,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.corral.audit.AuditLog;
+import org.corral.audit.ContainerAudit;
 import org.corral.bus.BusService;
 import org.corral.config.model.Domain;
 import org.corral.core.ContainerRegistry;
 import org.corral.core.CorralException;
 import org.corral.core.Lifecycle;
 import org.corral.launcher.Launcher;
+import org.corral.launcher.StatsReader;
 import org.corral.launcher.cgroup.CgroupLayout;
 import org.corral.launcher.cgroup.CgroupManager;
 import org.corral.launcher.supervisor.SupervisorMonitor;
+import org.corral.network.InterfacePlumber;
+import org.corral.network.NetworkRegistry;
+import org.corral.network.NetworkStore;
 import org.corral.store.ConfigStore;
 import org.freedesktop.dbus.connections.IDisconnectCallback;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
@@ -50,7 +56,10 @@ final class Daemon {
 
         ContainerRegistry registry;
         Lifecycle lifecycle;
+        StatsReader statsReader;
         SupervisorMonitor monitor;
+        NetworkRegistry networks;
+        InterfacePlumber plumber;
         try {
             ConfigStore store = new ConfigStore(settings.configDir());
             store.open();
@@ -63,23 +72,36 @@ final class Daemon {
                     LOG.error("skipping {}: {}", store.pathOf(d.getName()), e.getMessage());
                 }
             }
+            networks = new NetworkRegistry(new NetworkStore(settings.networkDir()));
+            networks.load();
+            plumber = new InterfacePlumber(networks);
+            InterfacePlumber usage = plumber;
+            networks.setUsage(name -> networkUsers(name, registry, usage));
             CgroupLayout layout = CgroupLayout.detect();
             monitor = new SupervisorMonitor();
-            Launcher launcher = new Launcher(settings.supervisor(), settings.runtimeDir(), new CgroupManager(layout), monitor);
-            lifecycle = new Lifecycle(registry, launcher);
+            Launcher launcher = new Launcher(settings.supervisor(), settings.runtimeDir(), new CgroupManager(layout), monitor,
+                    plumber);
+            lifecycle = new Lifecycle(registry, launcher, new ContainerAudit(new AuditLog()));
+            statsReader = new StatsReader(layout);
             // Before the name is taken: callers must see the real states of running containers.
             lifecycle.reattachAll();
             LOG.info("cgroups: {}; supervisor {}", layout, settings.supervisor());
         } catch (IOException e) {
-            LOG.error("cannot prepare {} or {}: {}", settings.configDir(), settings.runtimeDir(), e.toString());
+            LOG.error("cannot prepare {}, {} or {}: {}", settings.configDir(), settings.runtimeDir(),
+                    settings.networkDir(), e.toString());
             return 1;
         }
 
         try (DBusConnection bus = connect()) {
-            new BusService(bus, registry, lifecycle, Version.get()).start();
+            new BusService(bus, registry, lifecycle, statsReader, Version.get(), networks, plumber).start();
             LOG.info("corrald {} serving {} on the bus: config {}, runtime {}, {} container(s)",
                     Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
                     registry.list().size());
+            if (settings.idleTimeoutSeconds() > 0) {
+                new IdleExit(settings.idleTimeoutSeconds(),
+                        () -> registry.list().stream().anyMatch(c -> c.state().isActive()),
+                        () -> requestStop(0, "idle timeout (" + settings.idleTimeoutSeconds() + " s)")).start();
+            }
             stop.await();
         } catch (DBusException e) {
             LOG.error("cannot serve {} on the bus: {}", org.corral1.Manager.BUS_NAME, e.getMessage());
@@ -98,6 +120,23 @@ final class Daemon {
         // Containers and their supervisors go on; the next service process re-attaches.
         LOG.info("corrald stopped");
         return exitCode.get();
+    }
+
+    /**
+     * Running containers on a network, for UndefineNetwork: those with NICs on it, and those
+     * whose live definition names it (still starting).
+     */
+    private static java.util.Collection<String> networkUsers(String network, ContainerRegistry registry,
+            InterfacePlumber plumber) {
+        java.util.Set<String> users = new java.util.TreeSet<>(plumber.usersOf(network));
+        for (org.corral.core.Container c : registry.list()) {
+            if (c.state().isActive() && c.definition().getDevices().getInterfaces().stream()
+                    .anyMatch(i -> "network".equals(i.getType()) && i.getSource() != null
+                            && network.equals(i.getSource().getNetwork()))) {
+                users.add(c.name());
+            }
+        }
+        return users;
     }
 
     private DBusConnection connect() throws DBusException {

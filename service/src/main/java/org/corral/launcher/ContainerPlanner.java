@@ -34,8 +34,12 @@ import org.corral.launcher.cgroup.ContainerCgroup;
 public final class ContainerPlanner {
 
     /** What the planner needs to know besides the definition. */
+    /**
+     * @param meminfo the FUSE file to show as the container's /proc/meminfo, or null when the
+     *                meminfo server is unavailable (the container then sees the host's)
+     */
     public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
-            boolean pauseBeforeInit) {
+            boolean pauseBeforeInit, Path meminfo) {
     }
 
     /** libvirt's fixed device nodes: name, major, minor (all mode 0666). */
@@ -55,14 +59,21 @@ public final class ContainerPlanner {
         String root = rootFs == null ? "" : stripSlash(rootFs.getSource().getDir());
 
         plan.step("hostname", d.getName());
+        if (hasPrivateNetwork(d)) {
+            // A new network namespace starts with lo down; libvirt brings it up.
+            plan.step("ifup", "lo");
+        }
         // Nothing the container mounts may propagate back to the host.
         plan.step("mount", "", "/", "", MS_REC | MS_PRIVATE, "");
         if (rootFs != null) {
             // pivot_root needs the new root to be a mount point.
             plan.step("mount", root, root, "", MS_BIND | MS_REC, "");
         }
-        procAndSys(plan, root);
-        cgroups(plan, root, ctx);
+        procAndSys(plan, root, hasPrivateNetwork(d), ctx);
+        if (ctx.meminfo() != null) {
+            // libvirt's FUSE meminfo: the container's memory limit, not the host's memory.
+            plan.step("mount", ctx.meminfo(), root + "/proc/meminfo", "", MS_BIND, "");
+        }
         dev(plan, root, consoles(d).size());
         userFilesystems(plan, root, d);
         if (rootFs != null) {
@@ -85,9 +96,43 @@ public final class ContainerPlanner {
         return plan;
     }
 
+    /** Where Exec looks up a command given without a path, inside the container. */
+    public static final List<String> EXEC_PATH = List.of("/bin", "/usr/bin", "/sbin", "/usr/sbin");
+
+    /** The environment of an Exec'ed command when the caller gives none. */
+    public static List<String> defaultExecEnvironment() {
+        return List.of("PATH=" + String.join(":", EXEC_PATH), "HOME=/", "TERM=linux", "container=lxc-libvirt");
+    }
+
+    /**
+     * The plan of corral-supervisor's enter mode: join init's namespaces and cgroup, keep the
+     * container's capability bounding set, run argv with the three passed fds as stdio.
+     */
+    public static Plan execPlan(Domain live, int initPid, ContainerCgroup cgroup, List<String> argv, List<String> env) {
+        Plan plan = new Plan();
+        plan.header("version", 1);
+        plan.header("name", live.getName());
+        plan.header("enter", initPid);
+        plan.header("stdio", 1);
+        for (Path procs : cgroup.procsFiles()) {
+            plan.header("cgroupprocs", procs);
+        }
+        plan.header("fds", 3);
+        plan.step("chdir", "/");
+        plan.step("capdrop", capabilitiesToDrop(live).toArray());
+        for (String e : env) {
+            plan.step("env", e);
+        }
+        for (String a : argv) {
+            plan.step("argv", a);
+        }
+        plan.step("exec");
+        return plan;
+    }
+
     private static void header(Plan plan, Domain d, Context ctx) {
         long clone = Linux.CLONE_NEWNS | Linux.CLONE_NEWPID | Linux.CLONE_NEWUTS | Linux.CLONE_NEWIPC;
-        if (d.getFeatures() != null && d.getFeatures().isPrivnet()) {
+        if (hasPrivateNetwork(d)) {
             clone |= Linux.CLONE_NEWNET;
         }
         plan.header("version", 1);
@@ -105,22 +150,43 @@ public final class ContainerPlanner {
         plan.header("fds", ctx.passedFds());
     }
 
-    /** New proc, read-only /proc/sys, read-only sysfs. */
-    private static void procAndSys(Plan plan, String root) {
+    /**
+     * New proc, read-only /proc/sys, read-only /sys. With its own network namespace the
+     * container gets a new sysfs (which shows its own network devices); otherwise the host's
+     * sysfs is bound and made read-only, as the seed says; a second sysfs of the same namespace
+     * over the host's own /sys would fail with EBUSY.
+     *
+     * <p>Without a root of its own the container's /sys covers the host's, and with it the
+     * host's cgroup mounts that the cgroup binds come from: so /sys is built at a staging
+     * directory first and moved into place when complete.
+     */
+    private static void procAndSys(Plan plan, String root, boolean privateNetwork, Context ctx) {
         plan.step("mkdir", root + "/proc", "0755");
         plan.step("mount", "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
         plan.step("mount", root + "/proc/sys", root + "/proc/sys", "", MS_BIND, "");
         plan.step("mount", "", root + "/proc/sys", "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
-        plan.step("mkdir", root + "/sys", "0755");
-        plan.step("mount", "sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+        boolean staged = root.isEmpty();
+        String sys = staged ? ctx.paths().sysStaging().toString() : root + "/sys";
+        plan.step("mkdir", sys, "0755");
+        long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (privateNetwork) {
+            plan.step("mount", "sysfs", sys, "sysfs", ro, "");
+        } else {
+            // Not recursive: the host's submounts of /sys (cgroups, debugfs, ...) stay out.
+            plan.step("mount", "/sys", sys, "", MS_BIND, "");
+            plan.step("mount", "", sys, "", MS_BIND | MS_REMOUNT | ro, "");
+        }
+        cgroups(plan, sys + "/fs/cgroup", ctx);
+        if (staged) {
+            plan.step("mount", sys, "/sys", "", Linux.MS_MOVE, "");
+        }
     }
 
     /**
      * The container sees only its own cgroup: each hierarchy's container directory is bound
      * where the host mounts the hierarchy, on a small tmpfs that is then made read-only.
      */
-    private static void cgroups(Plan plan, String root, Context ctx) {
-        String base = root + "/sys/fs/cgroup";
+    private static void cgroups(Plan plan, String base, Context ctx) {
         long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (ctx.layout().isUnified()) {
             plan.step("mount", ctx.cgroup().directories().get(0), base, "", MS_BIND, "");
@@ -203,6 +269,9 @@ public final class ContainerPlanner {
         TreeSet<Integer> drop = new TreeSet<>();
         for (Map.Entry<String, Integer> cap : Linux.CAPABILITIES.entrySet()) {
             Boolean state = states.get(cap.getKey());
+            if (cap.getValue() > Linux.lastCapability()) {
+                continue; // this kernel has no such capability
+            }
             boolean keep = switch (policy) {
                 case "allow" -> state == null || state;
                 case "deny" -> state != null && state;
@@ -249,6 +318,11 @@ public final class ContainerPlanner {
         return env;
     }
 
+    /** Its own network namespace: with privnet, or with any interface (libvirt's rule). */
+    static boolean hasPrivateNetwork(Domain d) {
+        return (d.getFeatures() != null && d.getFeatures().isPrivnet()) || !d.getDevices().getInterfaces().isEmpty();
+    }
+
     static List<Chardev> consoles(Domain d) {
         return d.getDevices().getConsoles();
     }
@@ -287,9 +361,11 @@ public final class ContainerPlanner {
                         + fs.getTargetDir() + " is not supported yet");
             }
         }
-        if (!d.getDevices().getInterfaces().isEmpty()) {
-            throw CorralException.invalidConfig("<interface type='" + d.getDevices().getInterfaces().get(0).getType()
-                    + "'> is not supported yet: networking is not implemented; use <features><privnet/> for a private network namespace");
+        for (var nic : d.getDevices().getInterfaces()) {
+            if (!List.of("network", "bridge", "ethernet").contains(nic.getType())) {
+                throw CorralException.invalidConfig("<interface type='" + nic.getType()
+                        + "'> is not supported yet (only network, bridge and ethernet)");
+            }
         }
         if (!d.getDevices().getHostdevs().isEmpty() || !d.getDevices().getDisks().isEmpty()) {
             throw CorralException.invalidConfig("<hostdev> and <disk> are not supported yet");

@@ -30,6 +30,14 @@ public record LaunchPaths(Path runtimeDir, String name) {
         return runtimeDir.resolve(name + ".state");
     }
 
+    /**
+     * An empty directory where a container without a root of its own has its /sys built
+     * before it is moved into place (the mount exists only in the container's namespace).
+     */
+    public Path sysStaging() {
+        return runtimeDir.resolve(name + ".sys");
+    }
+
     /** The live definition, as GetXML(0) returns it while the container runs. */
     public Path liveXml() {
         return runtimeDir.resolve(name + ".xml");

@@ -23,6 +23,8 @@ import org.corral.launcher.cgroup.CgroupLimits;
 import org.corral.launcher.cgroup.CgroupManager;
 import org.corral.launcher.cgroup.ContainerCgroup;
 import org.corral.launcher.supervisor.SupervisorMonitor;
+import org.corral.meminfo.MeminfoServer;
+import org.corral.network.InterfacePlumber;
 import org.corral.store.AtomicFile;
 import org.corral.sys.Native;
 import org.corral.sys.SyscallException;
@@ -52,12 +54,19 @@ public final class Launcher {
     private final Path runtimeDir;
     private final CgroupManager cgroups;
     private final SupervisorMonitor monitor;
+    private final InterfacePlumber plumber;
 
-    public Launcher(Path supervisorBinary, Path runtimeDir, CgroupManager cgroups, SupervisorMonitor monitor) {
+    public Launcher(Path supervisorBinary, Path runtimeDir, CgroupManager cgroups, SupervisorMonitor monitor,
+            InterfacePlumber plumber) {
+        this.plumber = plumber;
         this.supervisorBinary = supervisorBinary;
         this.runtimeDir = runtimeDir;
         this.cgroups = cgroups;
         this.monitor = monitor;
+    }
+
+    public InterfacePlumber plumber() {
+        return plumber;
     }
 
     public LaunchPaths pathsOf(String name) {
@@ -83,12 +92,14 @@ public final class Launcher {
             ContainerCgroup cg = cgroups.create(partition, live.getName(), CgroupLimits.of(live));
             undo.push(cg::removeQuietly);
 
+            // Network interfaces are made while init waits after clone: the supervisor pauses.
+            boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), false));
+                    passedFds.size(), nics, meminfoFor(live.getName())));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
-            new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none")
-                    .write(paths.stateFile());
+            new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
+                    List.of()).write(paths.stateFile());
             undo.push(() -> deleteQuietly(paths.stateFile()));
             AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------");
             undo.push(() -> deleteQuietly(paths.liveXml()));
@@ -96,7 +107,17 @@ public final class Launcher {
             RunningContainer rc = new RunningContainer(live.getName(), paths, cg, onExit);
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
-            String first = awaitFirstLine(rc, paths);
+            String first = awaitHandshake(rc, paths);
+            if (nics && first.startsWith("spawned ")) {
+                int initPid = Integer.parseInt(first.substring("spawned ".length()).trim());
+                // Recorded before init runs, so that a killed service can still remove them.
+                rc.setNics(plumber.plumb(live, initPid, live.getUuid()));
+                undo.push(() -> plumber.unplumb(rc.nics()));
+                new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
+                        rc.nics()).write(paths.stateFile());
+                rc.sendGo();
+                first = awaitHandshake(rc, paths);
+            }
             if (!first.startsWith("started ")) {
                 throw startFailure(first, plan, live, paths);
             }
@@ -114,11 +135,31 @@ public final class Launcher {
         }
     }
 
+    private volatile boolean meminfoWarned;
+
+    /**
+     * The container's FUSE /proc/meminfo, served by the host-wide corral-meminfo process that
+     * outlives this service. Without it (no FUSE on the host) the container starts with the
+     * host's meminfo, and the log says so once.
+     */
+    private Path meminfoFor(String name) {
+        try {
+            MeminfoServer.ensureRunning(runtimeDir);
+            return MeminfoServer.meminfoFile(runtimeDir, name);
+        } catch (IOException | RuntimeException e) {
+            if (!meminfoWarned) {
+                meminfoWarned = true;
+                LOG.warn("containers see the host's /proc/meminfo: the meminfo server is unavailable: {}", e.getMessage());
+            }
+            return null;
+        }
+    }
+
     /** Rewrites the state file, e.g. when a stop is requested or the container became transient. */
     public void writeState(RunningContainer rc, boolean persistent, String stopIntent) throws IOException {
         new LiveState(rc.name(), uuidFromState(rc), persistent, rc.cgroup().relativePath(), rc.startedAtMicros(),
-                rc.supervisor().pid(), rc.supervisor().startTime(), rc.init().pid(), rc.init().startTime(), stopIntent)
-                .write(rc.paths().stateFile());
+                rc.supervisor().pid(), rc.supervisor().startTime(), rc.init().pid(), rc.init().startTime(), stopIntent,
+                rc.nics()).write(rc.paths().stateFile());
     }
 
     private String uuidFromState(RunningContainer rc) throws IOException {
@@ -158,22 +199,58 @@ public final class Launcher {
         RunningContainer rc = new RunningContainer(state.name(), paths, cg, onExit);
         rc.running(new ProcessIdentity(state.initPid(), state.initStart()),
                 new ProcessIdentity(state.supervisorPid(), state.supervisorStart()), state.startedAtMicros());
+        rc.setNics(state.nics());
+        rc.skipHandshake(); // every line is an event
         try {
             AFUNIXSocketChannel ch = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(paths.socket()));
             rc.attach(monitor.watch(ch, rc));
-            rc.firstLine().complete("reattached"); // every later line is an event
             // The answer also tells init's PID when the service died before "started".
             rc.requestStatus();
             return rc;
         } catch (IOException e) {
-            rc.firstLine().complete("reattached");
             rc.markSupervisorGone();
             return rc;
         }
     }
 
-    private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds, RunningContainer rc)
-            throws IOException {
+    /**
+     * Runs a command in a running container through corral-supervisor's enter mode; returns once
+     * it runs, or throws with the reason (command not found, container gone).
+     */
+    public ExecProcess exec(RunningContainer rc, Domain live, long id, List<String> argv, List<String> env,
+            List<Integer> stdio, ExecProcess.EndListener onEnd) throws CorralException {
+        Plan plan = ContainerPlanner.execPlan(live, rc.init().pid(), rc.cgroup(), argv, env);
+        ExecProcess p = new ExecProcess(id, onEnd);
+        try {
+            spawnSupervisor(plan, rc.paths(), stdio, p);
+            String first = awaitFirstLine(p.firstLine(), rc.paths());
+            if (!first.startsWith("started ")) {
+                throw execFailure(first, rc.name(), argv.get(0));
+            }
+            p.started(Integer.parseInt(first.split(" ")[1]));
+            return p;
+        } catch (IOException e) {
+            throw new CorralException(Kind.FAILED, "cannot run " + argv.get(0) + " in container '" + rc.name() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static CorralException execFailure(String line, String name, String command) {
+        String[] f = line.split(" ", 5);
+        if (f.length >= 4 && f[0].equals("failed")) {
+            int errno = Integer.parseInt(f[3]);
+            if (f[2].equals("exec") && errno == org.corral.sys.Errno.ENOENT) {
+                return CorralException.invalidArgs("command " + command + " not found in container '" + name + "'");
+            }
+            return new CorralException(Kind.FAILED, "cannot run " + command + " in container '" + name + "': step '"
+                    + f[2] + "' failed on " + (f.length > 4 ? f[4] : "") + ": " + org.corral.sys.Errno.describe(errno));
+        }
+        return new CorralException(Kind.FAILED, "cannot run " + command + " in container '" + name
+                + "': the enter process ended without a report");
+    }
+
+    private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds,
+            org.corral.launcher.supervisor.SupervisorConnection.Listener listener) throws IOException {
         List<Integer> toClose = new ArrayList<>();
         int[] pair = null;
         int[] planPipe = null;
@@ -204,7 +281,10 @@ public final class Launcher {
             toClose.clear();
             AFUNIXSocketChannel ch = FileDescriptorCast.unsafeUsing(pair[0]).as(AFUNIXSocketChannel.class);
             pair[0] = -1;
-            rc.attach(monitor.watch(ch, rc));
+            org.corral.launcher.supervisor.SupervisorConnection conn = monitor.watch(ch, listener);
+            if (listener instanceof RunningContainer rc) {
+                rc.attach(conn);
+            }
             Native.writeFully(planPipe[1], plan.encode());
             Native.closeQuietly(planPipe[1]);
             planPipe[1] = -1;
@@ -236,9 +316,24 @@ public final class Launcher {
         return fd;
     }
 
-    private static String awaitFirstLine(RunningContainer rc, LaunchPaths paths) throws IOException {
+    private static String awaitHandshake(RunningContainer rc, LaunchPaths paths) throws IOException {
         try {
-            return rc.firstLine().get(HANDSHAKE_SECONDS, TimeUnit.SECONDS);
+            String line = rc.nextHandshakeLine(HANDSHAKE_SECONDS);
+            if (line == null) {
+                throw new IOException("the supervisor did not report within " + HANDSHAKE_SECONDS + " s (see "
+                        + paths.supervisorLog() + ")");
+            }
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting");
+        }
+    }
+
+    private static String awaitFirstLine(java.util.concurrent.CompletableFuture<String> firstLine, LaunchPaths paths)
+            throws IOException {
+        try {
+            return firstLine.get(HANDSHAKE_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             throw new IOException("the supervisor did not report within " + HANDSHAKE_SECONDS + " s (see "
                     + paths.supervisorLog() + ")");

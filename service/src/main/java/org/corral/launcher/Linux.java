@@ -20,6 +20,7 @@ final class Linux {
     static final long MS_NOEXEC = 8;
     static final long MS_REMOUNT = 32;
     static final long MS_BIND = 4096;
+    static final long MS_MOVE = 8192;
     static final long MS_REC = 16384;
     static final long MS_PRIVATE = 1L << 18;
 
@@ -40,7 +41,28 @@ final class Linux {
             Map.entry("sys_time", 25), Map.entry("sys_tty_config", 26), Map.entry("mknod", 27),
             Map.entry("lease", 28), Map.entry("audit_write", 29), Map.entry("audit_control", 30),
             Map.entry("setfcap", 31), Map.entry("mac_override", 32), Map.entry("mac_admin", 33),
-            Map.entry("syslog", 34), Map.entry("wake_alarm", 35), Map.entry("block_suspend", 36));
+            Map.entry("syslog", 34), Map.entry("wake_alarm", 35), Map.entry("block_suspend", 36),
+            // Newer than libvirt's list: no XML can turn them on, so policy='deny' drops them and
+            // 'default'/'allow' keep them as libvirt keeps capabilities it doesn't know.
+            Map.entry("audit_read", 37), Map.entry("perfmon", 38), Map.entry("bpf", 39),
+            Map.entry("checkpoint_restore", 40));
+
+    /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+    static int lastCapability() {
+        return LAST_CAP;
+    }
+
+    private static final int LAST_CAP = readLastCap();
+
+    private static int readLastCap() {
+        try {
+            // Not Files.readString: procfs reports size 0 and sysctl files end a read that
+            // starts past offset 0, so a 1-byte first read yields "4" of "40".
+            return Integer.parseInt(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/cap_last_cap")).get(0).trim());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 40;
+        }
+    }
 
     /**
      * What libvirt's default policy drops: mknod (the seed: no device nodes from inside),

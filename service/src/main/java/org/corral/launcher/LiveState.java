@@ -6,7 +6,10 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
+
+import org.corral.network.PlumbedInterface;
 
 import org.corral.store.AtomicFile;
 
@@ -16,7 +19,8 @@ import org.corral.store.AtomicFile;
  * runs. Private to corral (the header says so), versioned.
  */
 public record LiveState(String name, String uuid, boolean persistent, String cgroup, long startedAtMicros,
-        int supervisorPid, long supervisorStart, int initPid, long initStart, String stopIntent) {
+        int supervisorPid, long supervisorStart, int initPid, long initStart, String stopIntent,
+        List<PlumbedInterface> nics) {
 
     private static final String HEADER = "corral live state of a container; private, do not parse";
 
@@ -33,6 +37,7 @@ public record LiveState(String name, String uuid, boolean persistent, String cgr
         p.setProperty("initPid", Integer.toString(initPid));
         p.setProperty("initStart", Long.toString(initStart));
         p.setProperty("stopIntent", stopIntent);
+        PlumbedInterface.store(nics, p);
         StringWriter out = new StringWriter();
         p.store(out, HEADER);
         AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8), "rw-------");
@@ -49,19 +54,10 @@ public record LiveState(String name, String uuid, boolean persistent, String cgr
                     Boolean.parseBoolean(p.getProperty("persistent")), p.getProperty("cgroup"),
                     Long.parseLong(p.getProperty("startedAt")), Integer.parseInt(p.getProperty("supervisorPid")),
                     Long.parseLong(p.getProperty("supervisorStart")), Integer.parseInt(p.getProperty("initPid")),
-                    Long.parseLong(p.getProperty("initStart")), p.getProperty("stopIntent", "none"));
+                    Long.parseLong(p.getProperty("initStart")), p.getProperty("stopIntent", "none"),
+                    PlumbedInterface.load(p));
         } catch (RuntimeException e) {
             throw new IOException(file + ": damaged state file: " + e, e);
         }
-    }
-
-    public LiveState withStopIntent(String intent) {
-        return new LiveState(name, uuid, persistent, cgroup, startedAtMicros, supervisorPid, supervisorStart,
-                initPid, initStart, intent);
-    }
-
-    public LiveState withPersistent(boolean p) {
-        return new LiveState(name, uuid, p, cgroup, startedAtMicros, supervisorPid, supervisorStart,
-                initPid, initStart, stopIntent);
     }
 }

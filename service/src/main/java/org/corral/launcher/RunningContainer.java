@@ -3,6 +3,7 @@ package org.corral.launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,7 +28,10 @@ public final class RunningContainer implements SupervisorConnection.Listener {
     private final LaunchPaths paths;
     private final ContainerCgroup cgroup;
     private final ExitListener onExit;
-    private final CompletableFuture<String> firstLine = new CompletableFuture<>();
+    /** Lines up to "started" or "failed" (and "spawned" before them when paused). */
+    private final java.util.concurrent.BlockingQueue<String> handshake = new java.util.concurrent.LinkedBlockingQueue<>();
+    private volatile boolean handshakeDone;
+    private volatile List<org.corral.network.PlumbedInterface> nics = List.of();
     private final AtomicBoolean exitReported = new AtomicBoolean();
     private volatile SupervisorConnection connection;
     private volatile ProcessIdentity init;
@@ -56,8 +60,26 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         this.startedAtMicros = startedAtMicros;
     }
 
-    CompletableFuture<String> firstLine() {
-        return firstLine;
+    /** The next handshake line, "" when the supervisor went away, null on timeout. */
+    String nextHandshakeLine(long seconds) throws InterruptedException {
+        return handshake.poll(seconds, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** After a re-attach: every line is an event. */
+    void skipHandshake() {
+        handshakeDone = true;
+    }
+
+    void sendGo() throws IOException {
+        connection.send("go");
+    }
+
+    public List<org.corral.network.PlumbedInterface> nics() {
+        return nics;
+    }
+
+    void setNics(List<org.corral.network.PlumbedInterface> nics) {
+        this.nics = List.copyOf(nics);
     }
 
     public String name() {
@@ -84,10 +106,59 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         return startedAtMicros;
     }
 
+    /** An answer to a console request: the line, and the fd that came with it (or -1). */
+    private record ConsoleReply(String line, int fd) {
+    }
+
+    private volatile CompletableFuture<ConsoleReply> pendingConsole;
+
+    /**
+     * Asks the supervisor for a relay socket of a console; returns the fd, owned by the caller.
+     * One request at a time per container.
+     */
+    public synchronized int openConsole(int index, boolean force) throws org.corral.core.CorralException {
+        CompletableFuture<ConsoleReply> reply = new CompletableFuture<>();
+        pendingConsole = reply;
+        ConsoleReply r;
+        try {
+            connection.send("console " + index + (force ? " force" : ""));
+            r = reply.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
+                    "the supervisor of '" + name + "' did not hand out console " + index + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED, "interrupted");
+        } finally {
+            pendingConsole = null;
+        }
+        if (r.line().startsWith("error busy")) {
+            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.BUSY, "console " + index
+                    + " of container '" + name + "' is in use by another client; flags 1 (force) takes it over");
+        }
+        if (r.line().startsWith("error no-console")) {
+            throw org.corral.core.CorralException.invalidArgs("container '" + name + "' has no console " + index);
+        }
+        if (r.fd() < 0) {
+            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
+                    "the supervisor of '" + name + "' answered '" + r.line() + "' without a console");
+        }
+        return r.fd();
+    }
+
     @Override
     public void line(String line) {
-        if (!firstLine.isDone()) {
-            firstLine.complete(line);
+        if (!handshakeDone) {
+            handshakeDone = line.startsWith("started ") || line.startsWith("failed ");
+            handshake.add(line);
+            return;
+        }
+        CompletableFuture<ConsoleReply> console = pendingConsole;
+        if (console != null && (line.startsWith("console ") || line.startsWith("error "))) {
+            int fd = line.startsWith("console ") ? connection.takeReceivedFd() : -1;
+            if (!console.complete(new ConsoleReply(line, fd)) && fd >= 0) {
+                Native.closeQuietly(fd); // the requester gave up waiting
+            }
             return;
         }
         if (line.startsWith("exited ")) {
@@ -105,8 +176,9 @@ public final class RunningContainer implements SupervisorConnection.Listener {
 
     @Override
     public void closed() {
-        if (!firstLine.isDone()) {
-            firstLine.complete("");
+        if (!handshakeDone) {
+            handshakeDone = true;
+            handshake.add("");
             return;
         }
         // The supervisor writes the exit file before it says "exited"; a connection that ends
@@ -191,7 +263,7 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         } catch (IOException e) {
             LOG.error("container '{}': cannot remove cgroup {}: {}", name, cgroup.relativePath(), e.getMessage());
         }
-        for (Path p : new Path[] {paths.stateFile(), paths.liveXml(), paths.exitFile(), paths.socket()}) {
+        for (Path p : new Path[] {paths.stateFile(), paths.liveXml(), paths.exitFile(), paths.socket(), paths.sysStaging()}) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

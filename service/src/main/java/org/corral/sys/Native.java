@@ -27,6 +27,12 @@ public final class Native {
         int fcntl(int fd, int cmd, int arg);
 
         int open(String path, int flags, int mode);
+
+        int socket(int domain, int type, int protocol);
+
+        long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
+
+        long recv(int fd, @Out byte[] buf, long len, int flags);
     }
 
     private static final int AF_UNIX = 1;
@@ -54,6 +60,36 @@ public final class Native {
             throw error("socketpair", "AF_UNIX");
         }
         return fds;
+    }
+
+    /** A netlink socket of the given protocol, close-on-exec. */
+    public static int netlinkSocket(int protocol) throws SyscallException {
+        int fd = LIBC.socket(16 /* AF_NETLINK */, 3 /* SOCK_RAW */ | SOCK_CLOEXEC, protocol);
+        if (fd < 0) {
+            throw error("socket", "AF_NETLINK, " + protocol);
+        }
+        return fd;
+    }
+
+    /** Sends one datagram to the kernel (netlink address pid 0). */
+    public static void sendToKernel(int fd, byte[] message) throws SyscallException {
+        byte[] kernel = new byte[12];
+        kernel[0] = 16; // sockaddr_nl.nl_family = AF_NETLINK (little-endian), pid 0, groups 0
+        if (LIBC.sendto(fd, message, message.length, 0, kernel, kernel.length) < 0) {
+            throw error("sendto", "netlink");
+        }
+    }
+
+    /** Receives one datagram without waiting; returns its length, or -1 when none is queued. */
+    public static int receiveNow(int fd, byte[] buffer) throws SyscallException {
+        long n = LIBC.recv(fd, buffer, buffer.length, 0x40 /* MSG_DONTWAIT */);
+        if (n < 0) {
+            if (POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue()) {
+                return -1;
+            }
+            throw error("recv", "netlink");
+        }
+        return (int) n;
     }
 
     /** A pipe, both ends close-on-exec: [read, write]. */

@@ -59,6 +59,15 @@ public final class ContainerCgroup {
             }
         } catch (NoSuchFileException e) {
             return out;
+        } catch (java.nio.file.FileSystemException e) {
+            // ENODEV: the cgroup is being removed (the container ended meanwhile).
+            if (!Files.isDirectory(dirs.get(0))) {
+                return out;
+            }
+            if (e.getMessage() != null && e.getMessage().contains("No such device")) {
+                return out;
+            }
+            throw e;
         }
         return out;
     }

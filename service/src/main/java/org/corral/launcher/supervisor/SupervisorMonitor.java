@@ -35,6 +35,7 @@ public final class SupervisorMonitor implements AutoCloseable {
     public SupervisorConnection watch(AFUNIXSocketChannel channel, SupervisorConnection.Listener listener)
             throws IOException {
         channel.configureBlocking(false);
+        channel.ensureAncillaryReceiveBufferSize(256);
         SupervisorConnection c = new SupervisorConnection(channel, listener);
         pending.add(c);
         selector.wakeup();

@@ -1,0 +1,31 @@
+package org.corral.cli;
+
+import java.util.List;
+
+import org.freedesktop.dbus.types.UInt32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** virsh create: Manager.CreateXML, a transient container. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Start a transient container from a domain XML file (- for stdin).",
+            "It is not stored, and is gone once it stops.",
+            "With --pass-fds, the given open fds reach init as fds 3, 4, ... with LISTEN_FDS and LISTEN_PID=1."})
+final class CreateCommand extends Verb {
+    @Parameters(paramLabel = "FILE", description = "libvirt domain XML, type='lxc'")
+    String file;
+
+    @Option(names = "--pass-fds", paramLabel = "FD", split = ",",
+            description = "Comma-separated fd numbers to pass (at most 16), in that order.")
+    List<Integer> passFds;
+
+    @Override
+    int run(Bus bus) {
+        String xml = XmlFiles.read(file);
+        var fds = PassedFds.of(passFds);
+        String path = bus.manager().CreateXML(xml, fds, new UInt32(0)).getPath();
+        out().println("Container " + ObjectPaths.containerName(path) + " created from " + file);
+        return 0;
+    }
+}

@@ -1,0 +1,134 @@
+package org.corral.it.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.corral.it.Cli;
+import org.corral.it.Domains;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/** Start with a definition that cannot run: a named error with the reason, and nothing left behind. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BadConfigTest {
+    private Rig rig;
+
+    @BeforeAll
+    void up() {
+        rig = Rig.start();
+    }
+
+    @AfterAll
+    void down() {
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    /** Host mount lines that mention the container's root, bind source or name. */
+    private static List<String> mountsMentioning(String... needles) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> java.util.Arrays.stream(needles).anyMatch(l::contains)).toList();
+    }
+
+    private void assertNothingLeft(String name, List<String> mountsBefore, String... needles) throws Exception {
+        assertEquals(List.of(), Rig.existingCgroupDirs(name), "no cgroup directory");
+        assertEquals(List.of(), rig.supervisorsOf(name), "no supervisor process");
+        assertFalse(Files.exists(rig.runtimeDir().resolve(name + ".sock")), "no control socket");
+        assertFalse(Files.exists(rig.runtimeDir().resolve(name + ".state")), "no state file");
+        assertEquals(mountsBefore, mountsMentioning(needles), "no new mount on the host");
+    }
+
+    /** Defines, starts (fails), and checks the error, the state and what is left. */
+    private void persistentStartFails(LxcXml xml, String errorName, String... messageParts) throws Exception {
+        String name = xml.name();
+        rig.define(xml);
+        Path config = rig.configDir().resolve(name + ".xml");
+        byte[] configBefore = Files.readAllBytes(config);
+        List<String> mountsBefore = mountsMentioning(name, "corral-root", "corral-host");
+        Cli.Result r = rig.cli().python("container(sys.argv[1]).Start(dbus.Array([], signature='h'), dbus.UInt32(0))",
+                Domains.path(name));
+        r.assertFailure();
+        assertEquals(errorName, Rig.errorName(r), r.describe());
+        for (String part : messageParts) {
+            assertTrue(r.stderr().contains(part), "the message states the reason (" + part + "): " + r.stderr());
+        }
+        assertEquals("shutoff", rig.state(name));
+        assertEquals(0, rig.leader(name));
+        assertTrue(java.util.Arrays.equals(configBefore, Files.readAllBytes(config)), "config file unchanged");
+        assertNothingLeft(name, mountsBefore, name, "corral-root", "corral-host");
+    }
+
+    /** CreateXML fails; the transient container is gone. */
+    private void createFails(LxcXml xml, String errorName, String... messageParts) throws Exception {
+        String name = rig.track(xml.name());
+        List<String> mountsBefore = mountsMentioning(name, "corral-root", "corral-host");
+        Cli.Result r = rig.cli().python("mgr.CreateXML(sys.argv[1], dbus.Array([], signature='h'), dbus.UInt32(0))", xml.xml());
+        r.assertFailure();
+        assertEquals(errorName, Rig.errorName(r), r.describe());
+        for (String part : messageParts) {
+            assertTrue(r.stderr().contains(part), "the message states the reason (" + part + "): " + r.stderr());
+        }
+        assertFalse(rig.exists(name), "a failed CreateXML leaves no container: " + rig.corral().list());
+        assertFalse(Files.exists(rig.configDir().resolve(name + ".xml")), "nothing written");
+        assertNothingLeft(name, mountsBefore, name, "corral-root", "corral-host");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void initMissingInTheRoot() throws Exception {
+        BusyboxRoot root = rig.newRoot();
+        persistentStartFails(LxcXml.named("rt-bad-init").root(root).init("/sbin/nope"), "org.corral1.Error.Failed",
+                "init /sbin/nope not found in root " + root.path());
+        createFails(LxcXml.named("rt-bad-init2").root(root).init("/sbin/nope"), "org.corral1.Error.Failed",
+                "init /sbin/nope not found in root " + root.path());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void missingRootDirectory() throws Exception {
+        Path missing = rig.newHostDir().resolve("no-such-root");
+        persistentStartFails(LxcXml.named("rt-bad-root").root(missing).init("/bin/sh"), "org.corral1.Error.Failed",
+                missing.toString(), "does not exist");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void missingBindSource() throws Exception {
+        BusyboxRoot root = rig.newRoot();
+        Path missing = rig.newHostDir().resolve("no-such-source");
+        persistentStartFails(LxcXml.named("rt-bad-bind").root(root).init(root.script("init.sh", "sleep 100\n"))
+                .bind(missing, "/data", false), "org.corral1.Error.Failed", missing.toString(), "does not exist");
+        assertFalse(Files.exists(root.path().resolve("data")), "no mount point made in the root either");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void noConsole() throws Exception {
+        BusyboxRoot root = rig.newRoot();
+        createFails(LxcXml.named("rt-bad-console").root(root).init(root.script("init.sh", "sleep 100\n")).consoles(0),
+                "org.corral1.Error.InvalidConfig", "console");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void unsupportedInterfaceTypeIsRefusedAtStart() throws Exception {
+        BusyboxRoot root = rig.newRoot();
+        LxcXml xml = LxcXml.named("rt-bad-net").root(root).init(root.script("init.sh", "sleep 100\n"))
+                .device("<interface type='direct'><source dev='eth0' mode='bridge'/></interface>");
+        persistentStartFails(xml, "org.corral1.Error.InvalidConfig", "<interface", "not supported yet");
+        createFails(LxcXml.named("rt-bad-net2").root(root).init("/bin/sh")
+                .device("<interface type='direct'><source dev='eth0' mode='bridge'/></interface>"),
+                "org.corral1.Error.InvalidConfig", "<interface", "not supported yet");
+    }
+}
