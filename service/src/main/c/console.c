@@ -131,7 +131,7 @@ void console_input(struct consoles *c, int index)
 /* A new socketpair for console <index>: we keep one end, *theirs goes to
  * the service. -1 with ENOENT (no such console), EBUSY (attached, no force)
  * or the socketpair's errno. With force the previous client gets EOF. */
-int console_attach(struct consoles *c, int index, bool force, int *theirs)
+int console_attach(struct consoles *c, int index, bool force, int given, int *theirs)
 {
 	int sv[2];
 
@@ -143,8 +143,16 @@ int console_attach(struct consoles *c, int index, bool force, int *theirs)
 		errno = EBUSY;
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	/* The service passes its own end of a pair it made (it never has to
+	 * receive an fd); other clients get a new pair's end in the reply. */
+	if (given >= 0) {
+		sv[0] = given;
+		sv[1] = -1;
+		if (fcntl(given, F_SETFL, O_NONBLOCK) < 0)
+			return -1;
+	} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		return -1;
+	}
 	console_detach(c, index);
 	c->client[index] = sv[0];
 	*theirs = sv[1];

@@ -53,6 +53,7 @@ int control_add_client(struct control *ctl, int fd)
 	for (int i = 0; i < MAX_CLIENTS; i++) {
 		if (ctl->clients[i].fd < 0) {
 			ctl->clients[i].fd = fd;
+			ctl->clients[i].passed_fd = -1;
 			ctl->clients[i].len = 0;
 			return 0;
 		}
@@ -80,8 +81,36 @@ void control_close_client(struct client *cl)
 {
 	if (cl->fd >= 0)
 		close(cl->fd);
+	if (cl->passed_fd >= 0)
+		close(cl->passed_fd);
 	cl->fd = -1;
+	cl->passed_fd = -1;
 	cl->len = 0;
+}
+
+/* Reads like read(2), keeping an fd sent with the bytes (SCM_RIGHTS) as the
+ * client's passed_fd; a newer one replaces an older one nobody used. */
+static ssize_t read_with_fd(struct client *cl, char *buf, size_t len)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	ssize_t r = recvmsg(cl->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (r >= 0) {
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+			if (cl->passed_fd >= 0)
+				close(cl->passed_fd);
+			cl->passed_fd = fd;
+		}
+	}
+	return r;
 }
 
 /* Takes the next complete line out of the client's buffer (without '\n'),
@@ -106,7 +135,7 @@ int control_read_line(struct client *cl, char *line, size_t size, bool *eof)
 			errno = EMSGSIZE;
 			return -1;
 		}
-		ssize_t r = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+		ssize_t r = read_with_fd(cl, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)

@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct init {
 	const struct step *stdio_step;
 	const struct step *chdir_step;
 	const struct step *capdrop_step;
+	int *trees; /* by step index: the supervisor's tree for an `idmap` step, or -1 */
 };
 
 static int fail_step(const struct step *s, const char *arg)
@@ -174,6 +177,48 @@ static int do_chown(const struct step *s)
 	return 0;
 }
 
+/* Become UID/GID of our user namespace (the service has written the maps):
+ * until then init is the host's root seen from inside as the overflow id,
+ * and can create no file. Supplementary groups are cleared (the service
+ * leaves setgroups allowed: it writes the maps with CAP_SETGID). A change of
+ * credentials clears the parent-death signal: armed again, and if the
+ * supervisor went away meanwhile (the sync socket hung up), stop here. */
+static int do_setid(struct init *in, const struct step *s)
+{
+	unsigned long uid, gid;
+	struct pollfd pfd = { .fd = in->sync_fd, .events = 0 };
+
+	if (num(s, s->args[0], 10, 0xfffffffeUL, &uid) < 0 ||
+	    num(s, s->args[1], 10, 0xfffffffeUL, &gid) < 0)
+		return -1;
+	if (setgroups(0, NULL) < 0)
+		return fail_step(s, "setgroups");
+	if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+		return fail_step(s, s->args[1]);
+	if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+		return fail_step(s, s->args[0]);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return fail_step(s, "PR_SET_PDEATHSIG");
+	if (poll(&pfd, 1, 0) > 0 && pfd.revents & (POLLHUP | POLLERR))
+		_exit(1);
+	return 0;
+}
+
+/* The supervisor's detached tree for this step (idmap.c) goes onto TARGET. */
+static int do_idmap(struct init *in, const struct step *s)
+{
+	int tree = in->trees ? in->trees[s->index] : -1;
+	const char *target = s->args[1];
+
+	if (tree < 0)
+		return fail_errno(EPROTO, s->index, s->name, "no tree from the supervisor");
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return fail_step(s, target);
+	close(tree);
+	in->trees[s->index] = -1;
+	return 0;
+}
+
 /* Hand a pty master to the supervisor, tagged with its console index. */
 static int send_master(int sync_fd, int index, int master)
 {
@@ -278,6 +323,8 @@ static int run_step(struct init *in, const struct step *s)
 	case OP_MKNOD: return do_mknod(s);
 	case OP_SYMLINK: return do_symlink(s);
 	case OP_CHOWN: return do_chown(s);
+	case OP_SETID: return do_setid(in, s);
+	case OP_IDMAP: return do_idmap(in, s);
 	case OP_IFUP: return do_ifup(s);
 	case OP_PTY: return do_pty(in, s);
 	case OP_PIVOT: return do_pivot(s);
@@ -384,6 +431,47 @@ static int exec_init(struct init *in, const struct step *s)
 	return fail_step(s, p->argv[0]);
 }
 
+/* Before the release byte the supervisor sends one message per `idmap`
+ * step: "idmap <step>" with the tree's descriptor (SCM_RIGHTS).
+ * false: the supervisor is gone (EOF) or broke the protocol. */
+static bool await_release(struct init *in)
+{
+	for (;;) {
+		char buf[64];
+		char control[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { buf, sizeof(buf) - 1 };
+		struct msghdr msg = { .msg_iov = &iov,
+				      .msg_iovlen = 1,
+				      .msg_control = control,
+				      .msg_controllen = sizeof(control) };
+		struct cmsghdr *cm;
+		int tree = -1, index;
+		ssize_t n;
+
+		while ((n = recvmsg(in->sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+			;
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		cm = CMSG_FIRSTHDR(&msg);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&tree, CMSG_DATA(cm), sizeof(int));
+		if (n == 1 && buf[0] == 'g' && tree < 0)
+			return true;
+		if (tree < 0 || sscanf(buf, "idmap %d", &index) != 1 || index < 0 ||
+		    index >= in->plan->nsteps || in->plan->steps[index].op != OP_IDMAP)
+			return false;
+		if (!in->trees) {
+			in->trees = malloc(sizeof(int) * (size_t)in->plan->nsteps);
+			if (!in->trees)
+				return false;
+			for (int i = 0; i < in->plan->nsteps; i++)
+				in->trees[i] = -1;
+		}
+		in->trees[index] = tree;
+	}
+}
+
 static __attribute__((noreturn)) void die(struct init *in)
 {
 	char line[sizeof(last_failure.arg) + 128];
@@ -399,7 +487,6 @@ void init_main(const struct plan *plan, int sync_fd)
 {
 	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1 };
 	sigset_t none;
-	char go;
 
 	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE,
 	 * and may have inherited more from the launcher; a blocked or ignored
@@ -413,7 +500,7 @@ void init_main(const struct plan *plan, int sync_fd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Wait until the supervisor has put us into our cgroups (and the
 	 * service has done its part when the plan pauses). EOF: it is gone. */
-	if (read(sync_fd, &go, 1) != 1)
+	if (!await_release(&in))
 		_exit(1);
 	for (int i = 0; i < plan->nsteps; i++) {
 		const struct step *s = &plan->steps[i];

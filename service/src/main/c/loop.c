@@ -29,10 +29,13 @@ static void console_command(struct supervisor *sup, struct client *cl, const cha
 	if ((space && !force) || len >= sizeof(text) ||
 	    parse_ulong(text, 10, 1000000, &index) < 0) {
 		snprintf(reply, sizeof(reply), "error invalid console %.64s\n", arg);
-	} else if (console_attach(&sup->cons, (int)index, force, &theirs) < 0) {
+	} else if (console_attach(&sup->cons, (int)index, force, cl->passed_fd, &theirs) < 0) {
 		const char *why = errno == ENOENT ? "no-console" : errno == EBUSY ? "busy" : NULL;
 		snprintf(reply, sizeof(reply), "error %s %lu\n", why ? why : strerror(errno),
 			 index);
+	} else if (theirs < 0) {
+		cl->passed_fd = -1; /* now the console's attached end */
+		snprintf(reply, sizeof(reply), "console %lu\n", index);
 	} else {
 		snprintf(reply, sizeof(reply), "console %lu\n", index);
 		if (send_line_fd(cl->fd, reply, theirs) < 0) {

@@ -11,7 +11,8 @@
  *   1. init blocks reading one byte; meanwhile the supervisor writes init's
  *      PID to the cgroup files and, with `pause 1`, waits for the service's
  *      `go` (uid maps, veths, machined are the service's business).
- *   2. supervisor writes the byte: init runs the steps, sending each pty
+ *   2. supervisor sends each `idmap` step's detached tree (idmap.c), then
+ *      writes the byte: init runs the steps, sending each pty
  *      master ("pty <n>" + SCM_RIGHTS) as it creates it.
  *   3. init sends "failed ..." and exits, or its execve closes the socket:
  *      EOF with no failure means the exec succeeded.
@@ -283,7 +284,8 @@ int main(int argc, char **argv)
 		if (enter_container(&plan, sup.proc_fd) < 0 || spawn(&plan, sync) < 0)
 			abort_start();
 	} else if (spawn(&plan, sync) < 0 || join_cgroups(&plan, sup.init_pid) < 0 ||
-		   (plan.pause && wait_for_go() < 0)) {
+		   (plan.pause && wait_for_go() < 0) ||
+		   send_idmapped_trees(&plan, sup.proc_fd, sup.init_pid, sync[0]) < 0) {
 		abort_start();
 	}
 	if (write(sync[0], "g", 1) != 1) {

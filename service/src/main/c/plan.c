@@ -41,6 +41,8 @@ static const struct opdef opdefs[] = {
 	{ "mknod", OP_MKNOD, 4, false },
 	{ "symlink", OP_SYMLINK, 2, false },
 	{ "chown", OP_CHOWN, 3, false },
+	{ "setid", OP_SETID, 2, false },
+	{ "idmap", OP_IDMAP, 3, false },
 	{ "ifup", OP_IFUP, 1, false },
 	{ "pty", OP_PTY, 2, true },
 	{ "pivot", OP_PIVOT, 1, false },
@@ -243,8 +245,8 @@ static int check_mode(const struct plan *p, unsigned long headers)
 			return fail_errno(EINVAL, -1, "plan", opdefs[i].name);
 	for (int i = 0; i < p->nsteps; i++) {
 		enum op op = p->steps[i].op;
-		if (op != OP_CHDIR && op != OP_CAPDROP && op != OP_ENV && op != OP_ARGV &&
-		    op != OP_EXEC)
+		if (op != OP_SETID && op != OP_CHDIR && op != OP_CAPDROP && op != OP_ENV &&
+		    op != OP_ARGV && op != OP_EXEC)
 			return fail_errno(EINVAL, -1, "plan", p->steps[i].name);
 	}
 	snprintf(text, sizeof(text), "fds %d", p->nfds);

@@ -51,6 +51,8 @@ enum op {
 	OP_MKNOD,
 	OP_SYMLINK,
 	OP_CHOWN,
+	OP_SETID,
+	OP_IDMAP,
 	OP_IFUP,
 	OP_PTY,
 	OP_PIVOT,
@@ -116,6 +118,10 @@ int write_file_atomic(const char *path, const char *text);
 int plan_read(int fd, char **buf, size_t *len);
 int plan_parse(char *buf, size_t len, struct plan *plan);
 
+/* idmap.c: the supervisor's half of `idmap` steps (host privileges, after
+ * `go`): one detached tree per step, handed to init over the sync socket. */
+int send_idmapped_trees(const struct plan *plan, int proc_fd, pid_t init_pid, int sync_fd);
+
 /* init.c: runs in the cloned child and never returns. */
 __attribute__((noreturn)) void init_main(const struct plan *plan, int sync_fd);
 
@@ -132,13 +138,14 @@ int consoles_init(struct consoles *c, const char *logpath);
 int console_add(struct consoles *c, int index, int master);
 void console_drain(struct consoles *c, int index);
 void consoles_drain_all(struct consoles *c);
-int console_attach(struct consoles *c, int index, bool force, int *theirs);
+int console_attach(struct consoles *c, int index, bool force, int given, int *theirs);
 void console_input(struct consoles *c, int index);
 void console_detach(struct consoles *c, int index);
 
 /* control.c */
 struct client {
 	int fd; /* -1: free slot */
+	int passed_fd; /* an fd that came with the client's last bytes, or -1 */
 	size_t len;
 	char buf[LINE_MAX_LEN];
 };

@@ -616,6 +616,151 @@ def test_pause_cgroup():
                     time.sleep(0.01)
 
 
+CLONE_NEWUSER = 0x10000000
+USERNS_SCRIPT = r"""
+{
+  echo "uid=$(id -u) gid=$(id -g)"
+  echo "root-owner=$(stat -c '%u:%g' /)"
+  echo "bin-owner=$(stat -c '%u:%g' /bin/busybox)"
+  if touch /newfile 2>/dev/null; then echo "touch-root=ok"; else echo "touch-root=refused"; fi
+  if touch /shared/from-container 2>/dev/null; then echo "touch-shared=ok"; else echo "touch-shared=refused"; fi
+  echo "nofallback=$(stat -c '%u' /nofallback)"
+  if mknod /dev/x c 1 3 2>/dev/null; then echo "mknod=ok"; else echo "mknod=refused"; fi
+  if echo hi > /dev/null && head -c 4 /dev/zero | wc -c | grep -q 4; then echo "nodes=work"; else echo "nodes=broken"; fi
+  for n in null zero full random urandom tty; do echo "node $n $(stat -c '%F %t %T' /dev/$n)"; done
+  echo "dev-owner=$(stat -c '%u:%g' /dev)"
+  echo "pts-gid=$(stat -c '%g' /dev/pts/0)"
+  echo "tty=$(tty)"
+} > /report.txt 2>&1
+while ! test -e /stop; do sleep 0.05; done
+"""
+
+
+def write_maps(pid, uid_map, gid_map):
+    for name, text in (("uid_map", uid_map), ("gid_map", gid_map)):
+        fd = os.open("/proc/%d/%s" % (pid, name), os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
+
+def userns_steps(root, shared, other):
+    """What the Java plan builder emits for <idmap>: setid after the root is in place,
+    bound host nodes instead of mknod, ns-root-owned tmpfs /dev."""
+    r = lambda p: root + p
+    steps = [("hostname", "corral-userns"),
+             ("mount", "", "/", "", MS_REC | MS_PRIVATE, ""),
+             ("idmap", root, root, 0),
+             ("setid", 0, 0),
+             ("mkdir", r("/proc"), "0555"), ("mkdir", r("/dev"), "0755"),  # made through the idmapped root
+             ("mount", "proc", r("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""),
+             ("mount", "devfs", r("/dev"), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k,uid=0,gid=0")]
+    for node in ("null", "zero", "full", "random", "urandom", "tty"):
+        steps += [("file", r("/dev/" + node), "0666"), ("mount", "/dev/" + node, r("/dev/" + node), "", MS_BIND, "")]
+    steps += [("mkdir", r("/dev/pts"), "0755"),
+              ("mount", "devpts", r("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
+               "newinstance,ptmxmode=0666,mode=0620,gid=5"),
+              ("symlink", "pts/ptmx", r("/dev/ptmx")),
+              ("pty", r("/dev/pts/ptmx"), 1),
+              ("mkdir", r("/shared"), "0755"), ("idmap", shared, r("/shared"), 1),
+              ("file", r("/nofallback"), "0644"), ("idmap", other, r("/nofallback"), 1),
+              ("pivot", root)]
+    return steps
+
+
+def start_userns(name, steps, argv, maps=("0 100000 65536\n", "0 100000 65536\n")):
+    conn = spawn(plan(headers(name, clone=NAMESPACES | CLONE_NEWUSER, extra=[("pause", 1)]) + steps + tail(argv)))
+    f = conn.line().split()
+    check(f[0] == "spawned", "spawned line, got %r" % f)
+    write_maps(int(f[1]), *maps)
+    conn.send("go")
+    return conn, int(f[1])
+
+
+def test_userns():
+    """userns: maps at pause, setid, idmapped root and bind (fallback), bound nodes, enter."""
+    root, shared, other = path("root"), path("shared"), path("other")
+    os.chmod(TMP, 0o755)  # after setid, init resolves the root's path as uid 100000
+    with open(other, "w"):
+        pass
+    os.chmod(other, 0o644)
+    conn, pid = start_userns("t-userns", userns_steps(root, shared, other), ["/bin/sh", "-c", USERNS_SCRIPT])
+    init_pid = parse_started(conn.line())[0]
+    check(init_pid == pid, "started names the spawned pid")
+    wait_for(lambda: os.path.exists(path("root/report.txt")) and "tty=" in read("root/report.txt"), "report")
+    rep = dict(l.split("=", 1) for l in read("root/report.txt").splitlines() if "=" in l)
+    status = open("/proc/%d/status" % pid).read()
+    check("Uid:\t100000\t100000\t100000\t100000" in status, "init is uid 100000 on the host: %r" % status)
+    check(open("/proc/%d/uid_map" % pid).read().split() == ["0", "100000", "65536"], "uid_map")
+    check(open("/proc/%d/setgroups" % pid).read().strip() == "allow", "setgroups left allowed")
+    check(rep.get("uid") == "0 gid=0", "root inside: %r" % rep.get("uid"))
+    check(rep.get("root-owner") == "0:0" and rep.get("bin-owner") == "0:0", "idmapped root shows its owner as 0: %r" % rep)
+    check(rep.get("touch-root") == "ok", "the container's root writes to its root")
+    check(os.stat(path("root/newfile")).st_uid == 0, "a file made through the idmapped root is uid 0 on disk")
+    check(rep.get("touch-shared") == "ok" and os.stat(path("shared/from-container")).st_uid == 0,
+          "the idmapped bind is writable and keeps on-disk ownership")
+    check(rep.get("mknod") == "refused", "mknod refused in a user namespace")
+    check(rep.get("nodes") == "work", "bound host nodes work")
+    for n, maj, minor in (("null", 1, 3), ("zero", 1, 5), ("tty", 5, 0)):
+        check("node %s character special file %x %x" % (n, maj, minor) in read("root/report.txt"), "node %s" % n)
+    check(rep.get("dev-owner") == "0:0" and os.stat("/proc/%d/root/dev" % pid).st_uid == 100000,
+          "/dev belongs to the mapped root")
+    check(rep.get("pts-gid") == "5" and os.stat("/proc/%d/root/dev/pts/0" % pid).st_gid == 100005,
+          "devpts gid=5 is read in the user namespace: %r" % rep.get("pts-gid"))
+    check(os.stat("/proc/%d/root/dev/pts/0" % pid).st_uid == 100000, "the console belongs to the mapped root")
+    check(rep.get("tty") == "/dev/pts/0", "console is stdio")
+    # enter mode joins the user namespace and needs setid too
+    r, w = os.pipe()
+    null = os.open("/dev/null", os.O_RDWR)
+    econn = spawn(enter_plan(pid, ["/bin/sh", "-c", "id -u; touch /entered"], steps=[("setid", 0, 0)]),
+                  passed=(null, w, w))
+    os.close(w)
+    os.close(null)
+    parse_started(econn.line())
+    check(econn.line() == "exited 0 0", "enter exits 0")
+    check(os.read(r, 100) == b"0\n", "enter: uid 0 inside")
+    os.close(r)
+    check(os.stat(path("root/entered")).st_uid == 0, "enter: writes through the idmapped root")
+    open(path("root/stop"), "w").close()
+    expect_exited(conn, 0, 0)
+
+
+def test_userns_refused():
+    """userns: a filesystem without idmapped mounts: FALLBACK 0 fails the start, 1 binds."""
+    os.chmod(TMP, 0o755)
+    ram = path("ram")
+    os.mkdir(ram)
+    check(os.system("mount -t ramfs ramfs %s" % ram) == 0, "ramfs mounted")
+    try:
+        conn, _ = start_userns("t-userns-refused",
+                               [("mount", "", "/", "", MS_REC | MS_PRIVATE, ""), ("idmap", ram, path("root"), 0)] +
+                               [("setid", 0, 0)], ["/bin/true"])
+        line = conn.line()
+        check(line == "failed 1 idmap %d %s" % (errno.EINVAL, ram), "idmap refused on ramfs: %r" % line)
+        conn, _ = start_userns("t-userns-fallback",
+                               [("mount", "", "/", "", MS_REC | MS_PRIVATE, ""), ("idmap", ram, path("root"), 1),
+                                ("setid", 0, 0)], ["/bin/true"])
+        parse_started(conn.line())
+        check(conn.line() == "exited 0 0", "fallback bind: init runs")
+        check("idmap %s: Invalid argument; bound without idmapping" % ram in read("supervisor.log"), "fallback logged")
+        # several ranges, and a map without the root is the kernel's business (setid fails)
+        conn, pid = start_userns("t-userns-ranges", [("setid", 0, 0)], ["/bin/sleep", "100"],
+                                 maps=("0 100000 1000\n1000 200000 64536\n", "0 100000 65536\n"))
+        parse_started(conn.line())
+        check(open("/proc/%d/uid_map" % pid).read().split() == ["0", "100000", "1000", "1000", "200000", "64536"],
+              "two uid ranges")
+        conn.send("signal 9")
+        check(conn.line() == "ok", "signal ok")
+        expect_exited(conn, -1, 9)
+        conn, _ = start_userns("t-userns-unmapped", [("setid", 0, 0)], ["/bin/true"],
+                               maps=("1 100000 10\n", "1 100000 10\n"))
+        line = conn.line()
+        check(line.startswith("failed 0 setid %d " % errno.EINVAL), "setid to an unmapped id: %r" % line)
+    finally:
+        os.system("umount %s" % ram)
+
+
 def test_console_cap():
     """the console log restarts from empty past 1 MiB; output is never blocked."""
     p = plan(headers("t-flood") + rootfs_steps(path("root"), path("shared")) +
@@ -712,7 +857,8 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_console_cap, test_console, test_enter, test_timing):
+              test_pause_cgroup, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
+              test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]
     for n, e in failed:

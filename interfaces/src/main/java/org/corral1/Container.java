@@ -29,6 +29,7 @@ import org.freedesktop.dbus.types.Variant;
 @DBusProperty(name = "StartedAt", type = UInt64.class, access = Access.READ)
 @DBusProperty(name = "CgroupPath", type = String.class, access = Access.READ)
 @DBusProperty(name = "ExitStatus", type = Integer.class, access = Access.READ)
+@DBusProperty(name = "MachineName", type = String.class, access = Access.READ)
 public interface Container extends DBusInterface {
 
     String PATH_PREFIX = "/org/corral1/container";

@@ -21,6 +21,7 @@ import org.freedesktop.dbus.interfaces.Properties;
 import org.freedesktop.dbus.messages.DBusSignal;
 import org.freedesktop.dbus.messages.Message;
 import org.freedesktop.dbus.messages.MethodCall;
+import org.freedesktop.dbus.messages.NestedFdMethodCall;
 import org.freedesktop.dbus.types.Variant;
 import org.freedesktop.dbus.utils.DBusNamingUtil;
 
@@ -154,8 +155,8 @@ final class Bus implements AutoCloseable {
                 params = Marshalling.convertParameters(params, types, null, connection);
             }
             String member = DBusNamingUtil.getMethodName(method);
-            MethodCall call = connection.getMessageFactory().createMethodCall(null, Manager.BUS_NAME, path, iface,
-                    member, (byte) 0, signature, params);
+            MethodCall call = new NestedFdMethodCall(connection.getMessageFactory().getEndianess(), Manager.BUS_NAME,
+                    path, iface, member, (byte) 0, signature, params);
             if (!connection.isConnected()) {
                 throw new BusError(null, "not connected to the bus at " + address);
             }

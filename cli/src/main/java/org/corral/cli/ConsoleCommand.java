@@ -53,9 +53,12 @@ final class ConsoleCommand extends Verb {
         org.freedesktop.dbus.FileDescriptor handle = bus.container(path)
                 .OpenConsole(devname == null ? "" : devname, new UInt32(force ? org.corral1.Container.CONSOLE_FORCE : 0));
         int fd = handle.getIntFileDescriptor();
-        bus.close(); // nothing more to ask: do not keep the connection's threads around
+        // The connection stays open while the relay runs: junixsocket closes the fds it received
+        // when the connection goes (Verb closes it when this returns).
         FileDescriptor jfd = FileDescriptorCast.unsafeUsing(fd).getFileDescriptor();
-        try (InputStream fromConsole = new FileInputStream(jfd); OutputStream toConsole = new FileOutputStream(jfd)) {
+        InputStream fromConsole = new FileInputStream(jfd);
+        OutputStream toConsole = new FileOutputStream(jfd);
+        {
             err().println("Connected to " + name + " (Escape character is ^])");
             err().flush();
             Terminal terminal = Terminal.rawIfTty();

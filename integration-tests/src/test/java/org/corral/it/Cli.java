@@ -93,6 +93,16 @@ public final class Cli {
         this.userPrefix = userPrefix;
     }
 
+    /**
+     * The same clients run behind {@code prefix}, e.g. nsenter into a mount namespace and
+     * runuser -u USER --.
+     */
+    public Cli withPrefix(List<String> prefix) {
+        List<String> all = new ArrayList<>(prefix);
+        all.addAll(userPrefix);
+        return new Cli(address, all);
+    }
+
     /** The same clients run as user nobody, group nogroup, no supplementary groups. */
     public Cli asNobody() {
         return new Cli(address, List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"));

@@ -53,7 +53,8 @@ public final class CorralService implements AutoCloseable {
         int n = STARTS.incrementAndGet();
         Path out = bus.workdir().resolve("corrald-" + n + ".stdout");
         Path err = bus.workdir().resolve("corrald-" + n + ".stderr");
-        java.util.List<String> command = new java.util.ArrayList<>();
+        // In the bus's private mount namespace when it has one (polkitd and machined run there).
+        java.util.List<String> command = new java.util.ArrayList<>(bus.namespacePrefix());
         if (ownNetwork) {
             // sysfs shows the network namespace of whoever mounts it; the cgroup mounts below it
             // are kept by moving them over the new sysfs.

@@ -38,6 +38,9 @@ class InstallTarballTest {
             "usr/share/dbus-1/system.d/org.corral1.conf",
             "usr/share/polkit-1/actions/org.corral1.policy",
             "usr/lib/systemd/system/corral.service",
+            "usr/bin/corralctl",
+            "usr/lib/corral/cli/corral-cli-" + Install.version() + ".jar",
+            "usr/share/bash-completion/completions/corralctl",
             "etc/corral/containers/");
 
     private final Install install = Install.fromBuild();

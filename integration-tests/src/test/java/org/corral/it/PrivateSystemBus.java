@@ -42,10 +42,15 @@ public final class PrivateSystemBus implements AutoCloseable {
     private final Path workdir;
     private final Process daemon;
     private final String address;
+    /** The process holding the private mount namespace (tmpfs /run), or null for a host bus. */
+    private final Process holder;
+    /** Daemons started in the namespace (polkitd, machined), stopped by PID at close. */
+    private final List<Process> spawned = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private PrivateSystemBus(Path workdir, Process daemon) {
+    private PrivateSystemBus(Path workdir, Process daemon, Process holder) {
         this.workdir = workdir;
         this.daemon = daemon;
+        this.holder = holder;
         this.address = "unix:path=" + socket(workdir);
     }
 
@@ -56,11 +61,27 @@ public final class PrivateSystemBus implements AutoCloseable {
 
     /** A bus without activation file: the test starts the service itself ({@link CorralService}). */
     public static PrivateSystemBus withoutActivation(Install install) {
-        return start(install, false);
+        return start(install, false, false);
+    }
+
+    /**
+     * A bus without activation in a private mount namespace with a tmpfs on /run (notes section
+     * 2): it also listens on /run/dbus/system_bus_socket there, so tools run inside need no
+     * address; polkitd, machined and corrald are started inside with {@link #namespacePrefix}.
+     * The namespace is held by a sleeping process, killed by PID at close; the host's /run is
+     * never touched.
+     */
+    public static PrivateSystemBus inMountNamespace(Install install) {
+        return start(install, false, true);
     }
 
     private static PrivateSystemBus start(Install install, boolean activation) {
+        return start(install, activation, false);
+    }
+
+    private static PrivateSystemBus start(Install install, boolean activation, boolean namespaced) {
         Path workdir = null;
+        Process holder = null;
         try {
             workdir = Files.createTempDirectory("corral-bus");
             // Others (the nobody caller) must reach the socket.
@@ -76,25 +97,106 @@ public final class PrivateSystemBus implements AutoCloseable {
                                 workdir.resolve("containers"), workdir.resolve("run")));
             }
             Path conf = workdir.resolve("system.conf");
-            Files.writeString(conf, busConfig(Files.readString(HOST_SYSTEM_CONF), workdir));
+            String config = busConfig(Files.readString(HOST_SYSTEM_CONF), workdir);
+            List<String> command = new ArrayList<>();
+            if (namespaced) {
+                config = config.replace("</busconfig>", "<listen>unix:path=/run/dbus/system_bus_socket</listen>\n</busconfig>");
+                holder = startHolder(workdir);
+                command.addAll(prefixFor(holder.pid()));
+            }
+            Files.writeString(conf, config);
 
-            ProcessBuilder pb = new ProcessBuilder("dbus-daemon", "--config-file=" + conf, "--nofork",
-                    "--nopidfile", "--nosyslog", "--print-address")
+            command.addAll(List.of("dbus-daemon", "--config-file=" + conf, "--nofork",
+                    "--nopidfile", "--nosyslog", "--print-address"));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(workdir.resolve("dbus-daemon.out").toFile())
                     .redirectError(workdir.resolve("dbus-daemon.err").toFile());
             pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket(workdir));
             pb.environment().put("CORRAL_JAVA", Install.java());
-            PrivateSystemBus bus = new PrivateSystemBus(workdir, pb.start());
+            PrivateSystemBus bus = new PrivateSystemBus(workdir, pb.start(), holder);
             bus.awaitReady();
             return bus;
         } catch (IOException e) {
+            stopHolder(holder);
             Processes.deleteTree(workdir);
             throw new UncheckedIOException(e);
         } catch (RuntimeException | Error e) {
+            stopHolder(holder);
             Processes.deleteTree(workdir);
             throw e;
         }
+    }
+
+    /** unshare -m with a tmpfs /run (and /run/dbus, /run/systemd/machines), then sleeps. */
+    private static Process startHolder(Path workdir) throws IOException {
+        Path ready = workdir.resolve("namespace-ready");
+        Process p = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "set -e; mount -t tmpfs -o mode=755 tmpfs /run; mkdir -p /run/dbus /run/systemd/machines; : > \"$0\";"
+                        + " exec sleep 2147483647", ready.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(workdir.resolve("namespace.out").toFile())
+                .redirectError(workdir.resolve("namespace.err").toFile())
+                .start();
+        if (!Poll.until(START_TIMEOUT, () -> !p.isAlive() || Files.exists(ready)) || !p.isAlive()) {
+            stopHolder(p);
+            throw new IllegalStateException("the mount namespace did not come up: "
+                    + Processes.readIfExists(workdir.resolve("namespace.err")));
+        }
+        return p;
+    }
+
+    private static void stopHolder(Process holder) {
+        if (holder != null) {
+            Processes.kill(holder.pid());
+        }
+    }
+
+    private static List<String> prefixFor(long holderPid) {
+        return List.of("nsenter", "-m", "-t", Long.toString(holderPid), "--");
+    }
+
+    /** nsenter into the bus's mount namespace (prepend to a command), or nothing for a host bus. */
+    public List<String> namespacePrefix() {
+        return holder == null ? List.of() : prefixFor(holder.pid());
+    }
+
+    public boolean isNamespaced() {
+        return holder != null;
+    }
+
+    /** Runs a command in the bus's mount namespace with DBUS_SYSTEM_BUS_ADDRESS set, and waits. */
+    public Cli.Result runInNamespace(List<String> command, Duration timeout) {
+        List<String> cmd = new ArrayList<>(namespacePrefix());
+        cmd.addAll(command);
+        return Cli.exec(cmd, java.util.Map.of("DBUS_SYSTEM_BUS_ADDRESS", address), timeout);
+    }
+
+    /**
+     * Starts a daemon in the bus's mount namespace, output in {@code <workdir>/<logName>.out/.err};
+     * stopped by PID at close (or earlier with {@link #stopSpawned}).
+     */
+    public Process spawnInNamespace(String logName, List<String> command) {
+        List<String> cmd = new ArrayList<>(namespacePrefix());
+        cmd.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workdir.resolve(logName + ".out").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(workdir.resolve(logName + ".err").toFile()));
+        pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", address);
+        try {
+            Process p = pb.start();
+            spawned.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + cmd, e);
+        }
+    }
+
+    /** SIGTERM (then SIGKILL) to a process from {@link #spawnInNamespace}, by PID. */
+    public void stopSpawned(Process p) {
+        Processes.terminate(p.pid(), Duration.ofSeconds(5));
+        spawned.remove(p);
     }
 
     private void awaitReady() {
@@ -244,9 +346,13 @@ public final class PrivateSystemBus implements AutoCloseable {
             for (long pid : activated) {
                 Processes.terminate(pid, Duration.ofSeconds(10));
             }
+            for (Process p : spawned) {
+                Processes.terminate(p.pid(), Duration.ofSeconds(5));
+            }
             Processes.terminate(daemon.pid(), Duration.ofSeconds(5));
         } finally {
             stopMeminfoServer(runtimeDir());
+            stopHolder(holder);
             Processes.deleteTree(workdir);
         }
     }

@@ -40,7 +40,8 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
                 .add("SupervisorPID", () -> new UInt32(container.supervisorPid()))
                 .add("StartedAt", () -> new UInt64(container.startedAt()))
                 .add("CgroupPath", container::cgroupPath)
-                .add("ExitStatus", container::exitStatus);
+                .add("ExitStatus", container::exitStatus)
+                .add("MachineName", container::machineName);
     }
 
     PropertyTable properties() {

@@ -30,6 +30,7 @@ public final class Container {
     private RunningContainer running;
     private StopIntent stopIntent = StopIntent.NONE;
     private int exitStatus;
+    private String machineName = "";
 
     Container(Domain persistent, Domain live, Path configPath) {
         Domain any = persistent != null ? persistent : live;
@@ -100,6 +101,15 @@ public final class Container {
     /** How init last ended: its exit code, or 128 + the signal that killed it. */
     public synchronized int exitStatus() {
         return exitStatus;
+    }
+
+    /** The name systemd-machined knows the container by, "" when it is not registered. */
+    public synchronized String machineName() {
+        return machineName;
+    }
+
+    synchronized void setMachineName(String name) {
+        this.machineName = name;
     }
 
     synchronized StopIntent stopIntent() {

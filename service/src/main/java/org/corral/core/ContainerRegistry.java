@@ -69,6 +69,13 @@ public final class ContainerRegistry {
         }
     }
 
+    /** Announces properties that changed outside the registry (MachineName). */
+    public void announce(Container c, Set<String> properties) {
+        for (RegistryListener l : listeners) {
+            l.containerChanged(c, properties);
+        }
+    }
+
     /** The one way states change: checked against the state machine, then announced. */
     public void transition(Container c, ContainerState to, StateMachine.Reason reason) {
         c.setState(to, reason);

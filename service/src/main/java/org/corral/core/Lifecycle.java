@@ -20,6 +20,7 @@ import org.corral.launcher.ExitStatus;
 import org.corral.launcher.Launcher;
 import org.corral.launcher.LiveState;
 import org.corral.launcher.RunningContainer;
+import org.corral.machined.Machines;
 
 /**
  * Starting and stopping containers: the verbs of the API, the end of init, reboots and the
@@ -42,6 +43,10 @@ public final class Lifecycle {
     private final ContainerRegistry registry;
     private final Launcher launcher;
     private final ContainerAudit audit;
+    /** machined registration; none until the service is on the bus. */
+    private volatile Machines machines = Machines.none();
+    /** How long the end of a container waits for machined to drop its machine. */
+    private static final long UNREGISTER_WAIT_SECONDS = 5;
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "corral-lifecycle");
         t.setDaemon(true);
@@ -99,6 +104,8 @@ public final class Lifecycle {
             audit.start(live, rc.supervisor().pid(), auditReason, true);
             audit.init(live, rc.supervisor().pid(), rc.init().pid(), pidNamespace(rc.init().pid()));
             LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
+            // After the start: machined is asked on its own thread, never on the caller's.
+            machines.register(machineSpec(c, live, rc), n -> machineNameChanged(c, n));
         } catch (CorralException e) {
             booked.complete(null);
             audit.start(live, -1, reason == Reason.REBOOTED ? "reboot" : "booted", false);
@@ -319,8 +326,11 @@ public final class Lifecycle {
             }
             intent = c.stopIntent();
         }
+        // Queued after the registration, so an early end never leaves a machine behind.
+        CompletableFuture<Void> unregistered = machines.unregister(c.name(), n -> machineNameChanged(c, n));
         rc.cleanUp();
         launcher.plumber().unplumb(rc.nics());
+        awaitQuietly(unregistered);
         Domain live = c.liveDefinition();
         Action action = decide(intent, status, live);
         audit.stop(live, action.state == ContainerState.STARTING ? "reboot" : action.reason.busName());
@@ -341,6 +351,54 @@ public final class Lifecycle {
         }
         if (action.state == ContainerState.SHUTOFF) {
             registry.forget(c);
+        }
+    }
+
+    /**
+     * Once on the bus: containers found running are registered with machined again when their
+     * machine is missing, and every start from now on registers.
+     */
+    public void attachMachines(Machines m) {
+        this.machines = m;
+        List<Machines.Spec> running = new java.util.ArrayList<>();
+        java.util.Map<String, java.util.function.Consumer<String>> callbacks = new java.util.HashMap<>();
+        for (Container c : registry.list()) {
+            RunningContainer rc;
+            Domain live;
+            synchronized (c) {
+                rc = c.running().orElse(null);
+                live = c.liveDefinition();
+            }
+            if (rc != null && live != null && rc.init() != null && rc.init().pid() > 0) {
+                running.add(machineSpec(c, live, rc));
+                callbacks.put(c.name(), n -> machineNameChanged(c, n));
+            }
+        }
+        m.reattach(running, callbacks);
+    }
+
+    private static Machines.Spec machineSpec(Container c, Domain live, RunningContainer rc) {
+        String root = live.getDevices().getFilesystems().stream()
+                .filter(f -> "/".equals(f.getTargetDir()) && f.getSource() != null && f.getSource().getDir() != null)
+                .map(f -> f.getSource().getDir()).findFirst().orElse("");
+        return new Machines.Spec(c.name(), live.getUuid(), rc.init().pid(), root, Machines.ifindices(rc.nics()),
+                () -> c.running().orElse(null) == rc && rc.init().isAlive());
+    }
+
+    private void machineNameChanged(Container c, String name) {
+        if (!name.equals(c.machineName())) {
+            c.setMachineName(name);
+            registry.announce(c, java.util.Set.of("MachineName"));
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> f) {
+        try {
+            f.get(UNREGISTER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warn("machined did not answer within {} s; the machine is removed later", UNREGISTER_WAIT_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -92,8 +92,12 @@ final class Daemon {
             return 1;
         }
 
+        org.corral.machined.Machines machines = null;
         try (DBusConnection bus = connect()) {
             new BusService(bus, registry, lifecycle, statsReader, Version.get(), networks, plumber).start();
+            // Registrations stay with machined when the service stops: the next one re-attaches.
+            machines = org.corral.machined.Machines.on(bus);
+            lifecycle.attachMachines(machines);
             LOG.info("corrald {} serving {} on the bus: config {}, runtime {}, {} container(s)",
                     Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
                     registry.list().size());
@@ -103,6 +107,7 @@ final class Daemon {
                         () -> requestStop(0, "idle timeout (" + settings.idleTimeoutSeconds() + " s)")).start();
             }
             stop.await();
+            machines.close();
         } catch (DBusException e) {
             LOG.error("cannot serve {} on the bus: {}", org.corral1.Manager.BUS_NAME, e.getMessage());
             return 1;

@@ -23,8 +23,10 @@ public final class Main {
         }
         if (System.getProperty("log4j2.configurationFile") == null) {
             boolean journal = System.getenv("JOURNAL_STREAM") != null;
-            System.setProperty("log4j2.configurationFile", journal ? "log4j2-journal.xml" : "log4j2.xml");
+            System.setProperty("log4j2.configurationFile", journal ? "log4j2-journal.properties" : "log4j2.properties");
         }
+        // Start-up cost matters for bus activation: no JMX beans for Log4j.
+        System.setProperty("log4j2.disableJmx", "true");
         System.exit(new Daemon(settings).run());
     }
 }

@@ -20,6 +20,7 @@ import org.corral.config.model.Capabilities;
 import org.corral.config.model.Chardev;
 import org.corral.config.model.Domain;
 import org.corral.config.model.Filesystem;
+import org.corral.config.model.Idmap;
 import org.corral.config.model.Initenv;
 import org.corral.core.CorralException;
 import org.corral.launcher.cgroup.CgroupLayout;
@@ -38,8 +39,19 @@ public final class ContainerPlanner {
      * @param meminfo the FUSE file to show as the container's /proc/meminfo, or null when the
      *                meminfo server is unavailable (the container then sees the host's)
      */
+    /**
+     * @param owners  with {@code <idmap>}: the host owner uid of the root's and each
+     *                {@code type='mount'} filesystem's source directory (keyed by the source as the
+     *                XML writes it); a source owned by the container's mapped root is bound as it
+     *                is, any other is idmapped (see {@link UserNamespace#needsIdmap})
+     */
     public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
-            boolean pauseBeforeInit, Path meminfo) {
+            boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners) {
+
+        public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
+                boolean pauseBeforeInit, Path meminfo) {
+            this(paths, cgroup, layout, passedFds, pauseBeforeInit, meminfo, Map.of());
+        }
     }
 
     /** libvirt's fixed device nodes: name, major, minor (all mode 0666). */
@@ -57,6 +69,7 @@ public final class ContainerPlanner {
 
         Filesystem rootFs = rootFilesystem(d);
         String root = rootFs == null ? "" : stripSlash(rootFs.getSource().getDir());
+        Idmap idmap = d.getIdmap();
 
         plan.step("hostname", d.getName());
         if (hasPrivateNetwork(d)) {
@@ -67,15 +80,28 @@ public final class ContainerPlanner {
         plan.step("mount", "", "/", "", MS_REC | MS_PRIVATE, "");
         if (rootFs != null) {
             // pivot_root needs the new root to be a mount point.
-            plan.step("mount", root, root, "", MS_BIND | MS_REC, "");
+            if (idmap != null && idmapped(rootFs, idmap, ctx)) {
+                // A root owned by host ids (an unmodified image) is shown to the container
+                // through an idmapped mount; refused by the kernel, the start fails (the Launcher
+                // names the owner found and the one needed).
+                plan.step("idmap", root, root, 0);
+            } else {
+                plan.step("mount", root, root, "", MS_BIND | MS_REC, "");
+            }
         }
-        procAndSys(plan, root, hasPrivateNetwork(d), ctx);
+        if (idmap != null) {
+            // Init becomes the namespace's root once its root is in place: until then it is the
+            // host's root seen as the overflow id, which may search the host's directories but
+            // cannot create a file anywhere. The root's own host path was resolved above.
+            plan.step("setid", 0, 0);
+        }
+        procAndSys(plan, root, hasPrivateNetwork(d), idmap != null, ctx);
         if (ctx.meminfo() != null) {
             // libvirt's FUSE meminfo: the container's memory limit, not the host's memory.
             plan.step("mount", ctx.meminfo(), root + "/proc/meminfo", "", MS_BIND, "");
         }
-        dev(plan, root, consoles(d).size());
-        userFilesystems(plan, root, d);
+        dev(plan, root, consoles(d).size(), idmap);
+        userFilesystems(plan, root, d, ctx);
         if (rootFs != null) {
             if (rootFs.isReadonly()) {
                 plan.step("mount", "", root, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
@@ -118,6 +144,10 @@ public final class ContainerPlanner {
             plan.header("cgroupprocs", procs);
         }
         plan.header("fds", 3);
+        if (live.getIdmap() != null) {
+            // setns into the user namespace leaves us the host's root, seen inside as the overflow id.
+            plan.step("setid", 0, 0);
+        }
         plan.step("chdir", "/");
         plan.step("capdrop", capabilitiesToDrop(live).toArray());
         for (String e : env) {
@@ -135,6 +165,10 @@ public final class ContainerPlanner {
         if (hasPrivateNetwork(d)) {
             clone |= Linux.CLONE_NEWNET;
         }
+        if (d.getIdmap() != null) {
+            // Created first by the kernel: every other new namespace is owned by it.
+            clone |= Linux.CLONE_NEWUSER;
+        }
         plan.header("version", 1);
         plan.header("name", d.getName());
         plan.header("socket", ctx.paths().socket());
@@ -144,7 +178,8 @@ public final class ContainerPlanner {
         for (Path procs : ctx.cgroup().procsFiles()) {
             plan.header("cgroupprocs", procs);
         }
-        if (ctx.pauseBeforeInit()) {
+        if (ctx.pauseBeforeInit() || d.getIdmap() != null) {
+            // With <idmap> the Launcher writes init's uid/gid maps during the pause.
             plan.header("pause", 1);
         }
         plan.header("fds", ctx.passedFds());
@@ -159,8 +194,15 @@ public final class ContainerPlanner {
      * <p>Without a root of its own the container's /sys covers the host's, and with it the
      * host's cgroup mounts that the cgroup binds come from: so /sys is built at a staging
      * directory first and moved into place when complete.
+     *
+     * <p>In a user namespace a new sysfs needs a network namespace the user namespace owns
+     * (privnet: it is created by the same clone); without one the host's /sys is bound, and
+     * recursively: the kernel refuses a non-recursive bind of a tree whose submounts it locked
+     * (the host's mounts are locked in a less privileged mount namespace). Only the top is made
+     * read-only; the host's submounts come along (the cgroup ones are covered below) and are
+     * the host's files, which the container's unprivileged root cannot write.
      */
-    private static void procAndSys(Plan plan, String root, boolean privateNetwork, Context ctx) {
+    private static void procAndSys(Plan plan, String root, boolean privateNetwork, boolean userns, Context ctx) {
         plan.step("mkdir", root + "/proc", "0755");
         plan.step("mount", "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
         plan.step("mount", root + "/proc/sys", root + "/proc/sys", "", MS_BIND, "");
@@ -173,7 +215,7 @@ public final class ContainerPlanner {
             plan.step("mount", "sysfs", sys, "sysfs", ro, "");
         } else {
             // Not recursive: the host's submounts of /sys (cgroups, debugfs, ...) stay out.
-            plan.step("mount", "/sys", sys, "", MS_BIND, "");
+            plan.step("mount", "/sys", sys, "", userns ? MS_BIND | MS_REC : MS_BIND, "");
             plan.step("mount", "", sys, "", MS_BIND | MS_REMOUNT | ro, "");
         }
         cgroups(plan, sys + "/fs/cgroup", ctx);
@@ -210,21 +252,37 @@ public final class ContainerPlanner {
         plan.step("mount", "", base, "tmpfs", MS_REMOUNT | MS_RDONLY | flags, "mode=755,size=64k");
     }
 
-    /** /dev exactly as the seed lists it, with one pty per console from a private devpts. */
-    private static void dev(Plan plan, String root, int consoles) {
+    /**
+     * /dev exactly as the seed lists it, with one pty per console from a private devpts.
+     *
+     * <p>With {@code <idmap>} init mounts in its user namespace, so mount options are read there:
+     * the tmpfs's {@code uid=0,gid=0} and devpts's {@code gid=5} are the container's ids, which the
+     * kernel maps to the host's (libvirt translates gid 5 itself because its controller mounts
+     * from the host). devpts's gid is left out when the gid map does not cover 5 (the kernel would
+     * refuse it). The kernel refuses mknod of devices in a user namespace (and a tmpfs mounted
+     * there is nodev), so the host's own nodes are bound onto empty files instead.
+     */
+    private static void dev(Plan plan, String root, int consoles, Idmap idmap) {
         String dev = root + "/dev";
         plan.step("mkdir", dev, "0755");
-        plan.step("mount", "tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+        plan.step("mount", "tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
+                idmap == null ? "mode=755,size=64k" : "mode=755,size=64k,uid=0,gid=0");
         for (Object[] n : NODES) {
-            plan.step("mknod", dev + "/" + n[0], "020666", n[1], n[2]);
+            if (idmap == null) {
+                plan.step("mknod", dev + "/" + n[0], "020666", n[1], n[2]);
+            } else {
+                plan.step("file", dev + "/" + n[0], "0666");
+                plan.step("mount", "/dev/" + n[0], dev + "/" + n[0], "", MS_BIND, "");
+            }
         }
         plan.step("symlink", "/proc/self/fd/0", dev + "/stdin");
         plan.step("symlink", "/proc/self/fd/1", dev + "/stdout");
         plan.step("symlink", "/proc/self/fd/2", dev + "/stderr");
         plan.step("symlink", "/proc/self/fd", dev + "/fd");
         plan.step("mkdir", dev + "/pts", "0755");
+        boolean ttyGroup = idmap == null || UserNamespace.hostId(idmap.getGids(), UserNamespace.TTY_GID) >= 0;
         plan.step("mount", "devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                "newinstance,ptmxmode=0666,mode=0620,gid=5");
+                "newinstance,ptmxmode=0666,mode=0620" + (ttyGroup ? ",gid=" + UserNamespace.TTY_GID : ""));
         plan.step("symlink", "pts/ptmx", dev + "/ptmx");
         // A fresh devpts instance numbers its ptys from 0: console N is /dev/pts/N.
         for (int i = 0; i < consoles; i++) {
@@ -236,7 +294,12 @@ public final class ContainerPlanner {
         }
     }
 
-    private static void userFilesystems(Plan plan, String root, Domain d) {
+    /**
+     * With {@code <idmap>}, a {@code type='mount'} source is idmapped like the root (unless it
+     * already belongs to the mapped root); where the kernel or its filesystem refuses, the
+     * supervisor binds it as it is (its files then show as the overflow id inside).
+     */
+    private static void userFilesystems(Plan plan, String root, Domain d, Context ctx) {
         List<Filesystem> fss = new ArrayList<>();
         for (Filesystem fs : d.getDevices().getFilesystems()) {
             if (!"/".equals(fs.getTargetDir())) {
@@ -249,7 +312,13 @@ public final class ContainerPlanner {
             String target = root + fs.getTargetDir();
             plan.step("mkdir", target, "0755");
             switch (fs.getType()) {
-                case "mount" -> plan.step("mount", fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
+                case "mount" -> {
+                    if (d.getIdmap() != null && idmapped(fs, d.getIdmap(), ctx)) {
+                        plan.step("idmap", fs.getSource().getDir(), target, 1);
+                    } else {
+                        plan.step("mount", fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
+                    }
+                }
                 case "bind" -> plan.step("mount", root + fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
                 case "ram" -> plan.step("mount", "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
                         "size=" + fs.getSource().getUsageKiB() + "k,mode=755");
@@ -259,6 +328,12 @@ public final class ContainerPlanner {
                 plan.step("mount", "", target, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
             }
         }
+    }
+
+    /** Whether a host source is shown through an idmapped mount (its owner is not the mapped root). */
+    private static boolean idmapped(Filesystem fs, Idmap idmap, Context ctx) {
+        Long owner = ctx.owners().get(fs.getSource().getDir());
+        return owner == null || UserNamespace.needsIdmap(owner, idmap);
     }
 
     /** libvirt's capability policies: default, allow and deny, with per-capability overrides. */
@@ -371,7 +446,14 @@ public final class ContainerPlanner {
             throw CorralException.invalidConfig("<hostdev> and <disk> are not supported yet");
         }
         if (d.getIdmap() != null) {
-            throw CorralException.invalidConfig("<idmap> (user namespaces) is not supported yet");
+            String problem = UserNamespace.problem(d.getIdmap());
+            if (problem != null) {
+                throw CorralException.invalidConfig(problem);
+            }
+            if (rootFilesystem(d) == null) {
+                // The host's / seen through a user namespace: every file the overflow id.
+                throw CorralException.invalidConfig("<idmap> needs a root <filesystem> (target dir='/')");
+            }
         }
         if (d.getNamespace() != null) {
             throw CorralException.invalidConfig("<lxc:namespace> sharing is not supported yet");

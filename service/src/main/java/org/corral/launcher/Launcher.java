@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,6 +19,7 @@ import org.apache.logging.log4j.Logger;
 import org.corral.config.DomainXml;
 import org.corral.config.model.Domain;
 import org.corral.config.model.Filesystem;
+import org.corral.config.model.Idmap;
 import org.corral.core.CorralException;
 import org.corral.core.CorralException.Kind;
 import org.corral.launcher.cgroup.CgroupLimits;
@@ -92,29 +95,38 @@ public final class Launcher {
             ContainerCgroup cg = cgroups.create(partition, live.getName(), CgroupLimits.of(live));
             undo.push(cg::removeQuietly);
 
-            // Network interfaces are made while init waits after clone: the supervisor pauses.
+            // Network interfaces and uid/gid maps are made while init waits after clone: the
+            // supervisor pauses.
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
+            Idmap idmap = live.getIdmap();
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), nics, meminfoFor(live.getName())));
+                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live)));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
             new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
                     List.of()).write(paths.stateFile());
             undo.push(() -> deleteQuietly(paths.stateFile()));
-            AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------");
+            AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
             undo.push(() -> deleteQuietly(paths.liveXml()));
 
             RunningContainer rc = new RunningContainer(live.getName(), paths, cg, onExit);
+            rc.setReconnector(this::reconnect);
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
             String first = awaitHandshake(rc, paths);
-            if (nics && first.startsWith("spawned ")) {
+            if ((nics || idmap != null) && first.startsWith("spawned ")) {
                 int initPid = Integer.parseInt(first.substring("spawned ".length()).trim());
-                // Recorded before init runs, so that a killed service can still remove them.
-                rc.setNics(plumber.plumb(live, initPid, live.getUuid()));
-                undo.push(() -> plumber.unplumb(rc.nics()));
-                new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
-                        rc.nics()).write(paths.stateFile());
+                if (idmap != null) {
+                    // Before the supervisor makes idmapped mounts: they copy these maps.
+                    UserNamespace.writeMaps(initPid, idmap);
+                }
+                if (nics) {
+                    // Recorded before init runs, so that a killed service can still remove them.
+                    rc.setNics(plumber.plumb(live, initPid, live.getUuid()));
+                    undo.push(() -> plumber.unplumb(rc.nics()));
+                    new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0,
+                            "none", rc.nics()).write(paths.stateFile());
+                }
                 rc.sendGo();
                 first = awaitHandshake(rc, paths);
             }
@@ -200,6 +212,7 @@ public final class Launcher {
         rc.running(new ProcessIdentity(state.initPid(), state.initStart()),
                 new ProcessIdentity(state.supervisorPid(), state.supervisorStart()), state.startedAtMicros());
         rc.setNics(state.nics());
+        rc.setReconnector(this::reconnect);
         rc.skipHandshake(); // every line is an event
         try {
             AFUNIXSocketChannel ch = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(paths.socket()));
@@ -247,6 +260,18 @@ public final class Launcher {
         }
         return new CorralException(Kind.FAILED, "cannot run " + command + " in container '" + name
                 + "': the enter process ended without a report");
+    }
+
+    /** A new control connection to a running container's supervisor, through its socket. */
+    private boolean reconnect(RunningContainer rc) {
+        try {
+            AFUNIXSocketChannel ch = AFUNIXSocketChannel.open(AFUNIXSocketAddress.of(rc.paths().socket()));
+            rc.attach(monitor.watch(ch, rc));
+            rc.requestStatus();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds,
@@ -369,9 +394,50 @@ public final class Launcher {
                     : "cannot execute init " + arg + " in root " + root + ": " + why;
             case "mount" -> "cannot mount " + describeStep(plan, Integer.parseInt(f[1])) + ": " + why;
             case "cgroupprocs" -> "cannot move init into its cgroup (" + arg + "): " + why;
+            case "idmap" -> idmapFailure(live, arg, errno, why);
             default -> "step '" + op + "' failed on " + arg + ": " + why;
         };
         return new CorralException(Kind.FAILED, "cannot start container '" + name + "': " + message);
+    }
+
+    /**
+     * An idmapped mount the kernel refused. Only the root's can fail a start (other sources are
+     * bound as they are): a root not owned by the mapped root then has no way to work.
+     */
+    private static String idmapFailure(Domain live, String source, int errno, String why) {
+        boolean refused = errno == org.corral.sys.Errno.EINVAL || errno == 1 /* EPERM */
+                || errno == 38 /* ENOSYS */ || errno == 95 /* EOPNOTSUPP */;
+        if (refused && live.getIdmap() != null) {
+            return UserNamespace.ownershipRefusal(source, UserNamespace.owner(Path.of(source)), live.getIdmap());
+        }
+        return "cannot make an idmapped mount of " + source + ": " + why;
+    }
+
+    /**
+     * With {@code <idmap>}: the owners of the directories the container binds from the host, so
+     * that the plan idmaps those not already owned by the mapped root; and a root below a directory
+     * the mapped root cannot search is refused now, with the directory named.
+     */
+    private static Map<String, Long> sourceOwners(Domain d) throws CorralException {
+        Idmap idmap = d.getIdmap();
+        Filesystem rootFs = ContainerPlanner.rootFilesystem(d);
+        if (idmap == null || rootFs == null || UserNamespace.rootUid(idmap) < 0) {
+            return Map.of(); // nothing to idmap, or the planner refuses the definition
+        }
+        String problem = UserNamespace.unsearchableParent(Path.of(rootFs.getSource().getDir()), idmap);
+        if (problem != null) {
+            throw new CorralException(Kind.FAILED, "cannot start container '" + d.getName() + "': " + problem);
+        }
+        Map<String, Long> owners = new HashMap<>();
+        for (Filesystem fs : d.getDevices().getFilesystems()) {
+            if (fs.getType().equals("mount")) {
+                long owner = UserNamespace.owner(Path.of(fs.getSource().getDir()));
+                if (owner >= 0) {
+                    owners.put(fs.getSource().getDir(), owner);
+                }
+            }
+        }
+        return owners;
     }
 
     private static String describeStep(Plan plan, int index) {

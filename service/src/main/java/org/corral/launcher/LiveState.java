@@ -40,7 +40,7 @@ public record LiveState(String name, String uuid, boolean persistent, String cgr
         PlumbedInterface.store(nics, p);
         StringWriter out = new StringWriter();
         p.store(out, HEADER);
-        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8), "rw-------");
+        AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8), "rw-------", false);
     }
 
     public static LiveState read(Path file) throws IOException {

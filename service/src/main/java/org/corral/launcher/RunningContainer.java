@@ -54,6 +54,17 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         this.connection = c;
     }
 
+    /** Connects a running container's supervisor again through its socket. */
+    interface Reconnector {
+        boolean reconnect(RunningContainer rc);
+    }
+
+    private volatile Reconnector reconnector;
+
+    void setReconnector(Reconnector r) {
+        this.reconnector = r;
+    }
+
     void running(ProcessIdentity init, ProcessIdentity supervisor, long startedAtMicros) {
         this.init = init;
         this.supervisor = supervisor;
@@ -106,44 +117,53 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         return startedAtMicros;
     }
 
-    /** An answer to a console request: the line, and the fd that came with it (or -1). */
-    private record ConsoleReply(String line, int fd) {
-    }
-
-    private volatile CompletableFuture<ConsoleReply> pendingConsole;
+    private volatile CompletableFuture<String> pendingConsole;
 
     /**
      * Asks the supervisor for a relay socket of a console; returns the fd, owned by the caller.
      * One request at a time per container.
      */
     public synchronized int openConsole(int index, boolean force) throws org.corral.core.CorralException {
-        CompletableFuture<ConsoleReply> reply = new CompletableFuture<>();
-        pendingConsole = reply;
-        ConsoleReply r;
+        // The service makes the pair: one end goes to the supervisor with the request, the other
+        // to the caller. No fd ever travels from a supervisor to the service.
+        int[] pair;
         try {
-            connection.send("console " + index + (force ? " force" : ""));
-            r = reply.get(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            pair = Native.socketpair();
+        } catch (IOException e) {
             throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
-                    "the supervisor of '" + name + "' did not hand out console " + index + ": " + e);
+                    "cannot make a console socket for '" + name + "': " + e.getMessage());
+        }
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        pendingConsole = reply;
+        String line;
+        try {
+            connection.send("console " + index + (force ? " force" : ""), pair[0]);
+            line = reply.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            Native.closeQuietly(pair[1]);
+            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
+                    "the supervisor of '" + name + "' did not attach console " + index + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            Native.closeQuietly(pair[1]);
             throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED, "interrupted");
         } finally {
             pendingConsole = null;
+            Native.closeQuietly(pair[0]); // the supervisor has its own copy
         }
-        if (r.line().startsWith("error busy")) {
+        if (line.startsWith("console ")) {
+            return pair[1];
+        }
+        Native.closeQuietly(pair[1]);
+        if (line.startsWith("error busy")) {
             throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.BUSY, "console " + index
                     + " of container '" + name + "' is in use by another client; flags 1 (force) takes it over");
         }
-        if (r.line().startsWith("error no-console")) {
+        if (line.startsWith("error no-console")) {
             throw org.corral.core.CorralException.invalidArgs("container '" + name + "' has no console " + index);
         }
-        if (r.fd() < 0) {
-            throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
-                    "the supervisor of '" + name + "' answered '" + r.line() + "' without a console");
-        }
-        return r.fd();
+        throw new org.corral.core.CorralException(org.corral.core.CorralException.Kind.FAILED,
+                "the supervisor of '" + name + "' answered '" + line + "'");
     }
 
     @Override
@@ -153,12 +173,9 @@ public final class RunningContainer implements SupervisorConnection.Listener {
             handshake.add(line);
             return;
         }
-        CompletableFuture<ConsoleReply> console = pendingConsole;
+        CompletableFuture<String> console = pendingConsole;
         if (console != null && (line.startsWith("console ") || line.startsWith("error "))) {
-            int fd = line.startsWith("console ") ? connection.takeReceivedFd() : -1;
-            if (!console.complete(new ConsoleReply(line, fd)) && fd >= 0) {
-                Native.closeQuietly(fd); // the requester gave up waiting
-            }
+            console.complete(line);
             return;
         }
         if (line.startsWith("exited ")) {
@@ -182,8 +199,16 @@ public final class RunningContainer implements SupervisorConnection.Listener {
             return;
         }
         // The supervisor writes the exit file before it says "exited"; a connection that ends
-        // without the line means the service missed it, or the supervisor was killed.
-        reportExit(readExitFile());
+        // without the line means the service missed it, or the supervisor was killed. A
+        // supervisor that is still there only lost this connection: connect again.
+        ExitStatus recorded = readExitFile();
+        ProcessIdentity sup = supervisor;
+        if (recorded == ExitStatus.LOST && sup != null && sup.isAlive() && reconnector != null
+                && reconnector.reconnect(this)) {
+            LOG.warn("container '{}': lost the connection to its supervisor {}, connected again", name, sup.pid());
+            return;
+        }
+        reportExit(recorded);
     }
 
     ExitStatus readExitFile() {

@@ -24,6 +24,15 @@ public final class AtomicFile {
     }
 
     public static void write(Path target, byte[] content, String mode) throws IOException {
+        write(target, content, mode, true);
+    }
+
+    /**
+     * @param durable fsync file and directory. Without it the replacement is still atomic for
+     *                every process (what matters when the service is SIGKILLed), just not across
+     *                a power loss: right for the runtime directory, which a reboot empties anyway.
+     */
+    public static void write(Path target, byte[] content, String mode, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = Files.createTempFile(dir, TEMP_PREFIX + target.getFileName() + ".",
                 "", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
@@ -33,7 +42,9 @@ public final class AtomicFile {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
+                if (durable) {
+                    ch.force(true);
+                }
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -44,7 +55,9 @@ public final class AtomicFile {
             Files.deleteIfExists(temp);
             throw e;
         }
-        syncDirectory(dir);
+        if (durable) {
+            syncDirectory(dir);
+        }
     }
 
     /** Deletes a file and makes the deletion durable; returns false when it did not exist. */

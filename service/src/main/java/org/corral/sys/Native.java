@@ -33,6 +33,8 @@ public final class Native {
         long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
 
         long recv(int fd, @Out byte[] buf, long len, int flags);
+
+        int syscall(long number, int cmd, jnr.ffi.Pointer attr, int size);
     }
 
     private static final int AF_UNIX = 1;
@@ -90,6 +92,59 @@ public final class Native {
             throw error("recv", "netlink");
         }
         return (int) n;
+    }
+
+    private static final long SYS_BPF = 321; // x86_64
+    private static final int BPF_PROG_LOAD = 5;
+    private static final int BPF_PROG_ATTACH = 8;
+    private static final int BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+    private static final int BPF_CGROUP_DEVICE = 6;
+    private static final int BPF_F_ALLOW_MULTI = 2;
+
+    /**
+     * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions) and returns its fd; the
+     * verifier's log is in the exception when the kernel refuses it.
+     */
+    public static int bpfLoadDeviceProgram(byte[] instructions) throws SyscallException {
+        jnr.ffi.Runtime rt = jnr.ffi.Runtime.getSystemRuntime();
+        jnr.ffi.Pointer insns = jnr.ffi.Memory.allocateDirect(rt, instructions.length);
+        insns.put(0, instructions, 0, instructions.length);
+        byte[] license = "Apache-2.0\0".getBytes(StandardCharsets.US_ASCII);
+        jnr.ffi.Pointer lic = jnr.ffi.Memory.allocateDirect(rt, license.length);
+        lic.put(0, license, 0, license.length);
+        jnr.ffi.Pointer log = jnr.ffi.Memory.allocateDirect(rt, 4096);
+        // union bpf_attr, BPF_PROG_LOAD member (linux/bpf.h): the offsets below.
+        jnr.ffi.Pointer attr = jnr.ffi.Memory.allocateDirect(rt, 128, true);
+        attr.putInt(0, BPF_PROG_TYPE_CGROUP_DEVICE);     // prog_type
+        attr.putInt(4, instructions.length / 8);         // insn_cnt
+        attr.putLong(8, insns.address());                // insns
+        attr.putLong(16, lic.address());                 // license
+        attr.putInt(24, 1);                              // log_level
+        attr.putInt(28, 4096);                           // log_size
+        attr.putLong(32, log.address());                 // log_buf
+        attr.putInt(68, BPF_CGROUP_DEVICE);              // expected_attach_type
+        int fd = LIBC.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
+        if (fd < 0) {
+            int errno = POSIX.errno();
+            byte[] text = new byte[4096];
+            log.get(0, text, 0, text.length);
+            String verifier = new String(text, StandardCharsets.US_ASCII).replace("\0", "").strip();
+            throw new SyscallException("bpf(BPF_PROG_LOAD)", errno, "cgroup device program"
+                    + (verifier.isEmpty() ? "" : "; verifier: " + verifier));
+        }
+        return fd;
+    }
+
+    /** Attaches a device program to a cgroup v2 directory (open fd), next to any others. */
+    public static void bpfAttachDeviceProgram(int cgroupFd, int programFd) throws SyscallException {
+        jnr.ffi.Pointer attr = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 128, true);
+        attr.putInt(0, cgroupFd);          // target_fd
+        attr.putInt(4, programFd);         // attach_bpf_fd
+        attr.putInt(8, BPF_CGROUP_DEVICE); // attach_type
+        attr.putInt(12, BPF_F_ALLOW_MULTI); // attach_flags
+        if (LIBC.syscall(SYS_BPF, BPF_PROG_ATTACH, attr, 128) < 0) {
+            throw error("bpf(BPF_PROG_ATTACH)", "cgroup fd " + cgroupFd);
+        }
     }
 
     /** A pipe, both ends close-on-exec: [read, write]. */

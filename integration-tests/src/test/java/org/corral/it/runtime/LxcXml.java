@@ -21,6 +21,7 @@ public final class LxcXml {
     private String onReboot;
     private String onCrash;
     private int consoles = 1;
+    private String idmap = "";
 
     private LxcXml(String name) {
         this.name = name;
@@ -111,6 +112,12 @@ public final class LxcXml {
         return this;
     }
 
+    /** {@code <idmap>} with these {@code <uid .../>} and {@code <gid .../>} entries. */
+    public LxcXml idmap(String entries) {
+        this.idmap = "<idmap>" + entries + "</idmap>";
+        return this;
+    }
+
     public LxcXml consoles(int n) {
         this.consoles = n;
         return this;
@@ -133,6 +140,7 @@ public final class LxcXml {
             b.append("<cmdline>").append(esc(cmdline)).append("</cmdline>");
         }
         b.append("</os>");
+        b.append(idmap);
         if (!features.isEmpty()) {
             b.append("<features>").append(String.join("", features)).append("</features>");
         }

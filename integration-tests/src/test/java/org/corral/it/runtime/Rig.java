@@ -42,7 +42,11 @@ public final class Rig implements AutoCloseable {
     private final boolean ownNetwork;
 
     private Rig(String defaultNetworkXml) {
-        bus = PrivateSystemBus.withoutActivation(install);
+        this(null, defaultNetworkXml);
+    }
+
+    private Rig(PrivateSystemBus given, String defaultNetworkXml) {
+        bus = given != null ? given : PrivateSystemBus.withoutActivation(install);
         ownNetwork = defaultNetworkXml != null;
         try {
             if (ownNetwork) {
@@ -68,6 +72,18 @@ public final class Rig implements AutoCloseable {
 
     public static Rig start() {
         return new Rig(null);
+    }
+
+    /**
+     * The service on a bus the caller prepared (e.g. {@link PrivateSystemBus#inMountNamespace}
+     * with polkitd or machined on it); the rig closes the bus with everything else.
+     */
+    public static Rig onBus(PrivateSystemBus bus) {
+        return new Rig(bus, null);
+    }
+
+    public PrivateSystemBus bus() {
+        return bus;
     }
 
     /**
@@ -240,6 +256,21 @@ public final class Rig implements AutoCloseable {
         return v1ControllerMounts().stream().map(m -> m.resolve("machine/" + name + ".corral")).toList();
     }
 
+    /**
+     * The unit cgroup corral also puts init into on this hybrid host, for machined:
+     * machine.slice/corral-NAME.scope in the unified hierarchy, NAME escaped as systemd unit names are.
+     */
+    public static Path unitCgroupDir(String name) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '_'
+                    || (c == '.' && i > 0);
+            b.append(keep ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+        }
+        return Path.of("/sys/fs/cgroup/unified/machine.slice/corral-" + b + ".scope");
+    }
+
     /** Which of {@link #cgroupDirs} exist. */
     public static List<Path> existingCgroupDirs(String name) {
         return cgroupDirs(name).stream().filter(Files::exists).toList();
@@ -380,7 +411,9 @@ public final class Rig implements AutoCloseable {
                 for (long pid : supervisorsOf(name)) {
                     Processes.kill(pid);
                 }
-                for (Path dir : cgroupDirs(name)) {
+                List<Path> dirs = new ArrayList<>(cgroupDirs(name));
+                dirs.add(unitCgroupDir(name));
+                for (Path dir : dirs) {
                     try {
                         Files.deleteIfExists(dir);
                     } catch (IOException e) {

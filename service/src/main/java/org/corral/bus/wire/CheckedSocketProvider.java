@@ -11,7 +11,8 @@ import org.freedesktop.dbus.spi.message.ISocketProvider;
 import org.freedesktop.dbus.transport.junixsocket.JUnixSocketSocketProvider;
 
 /**
- * dbus-java's junixsocket transport, with one guard: a method call whose arguments cannot be
+ * dbus-java's junixsocket transport, with a writer that sends each message at once
+ * ({@link WholeMessageWriter}) and one guard: a method call whose arguments cannot be
  * read (a handle index with no file descriptor behind it, as {@code gdbus … "[handle 0]"} sends)
  * makes dbus-java 5.1.1's reader thread die with an unchecked exception, after which the
  * service never answers again. {@link CheckedReader} turns such a call into a refusal instead.
@@ -31,7 +32,8 @@ public final class CheckedSocketProvider implements ISocketProvider {
 
     @Override
     public IMessageWriter createWriter(SocketChannel socket) throws IOException {
-        return delegate.createWriter(socket);
+        // As the junixsocket provider: only junixsocket channels (a null makes dbus-java try the next).
+        return socket instanceof org.newsclub.net.unix.AFUNIXSocketChannel ? new WholeMessageWriter(socket, this) : null;
     }
 
     @Override

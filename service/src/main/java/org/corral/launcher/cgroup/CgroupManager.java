@@ -41,7 +41,57 @@ public final class CgroupManager {
 
     /** The cgroup a container had (for clean-up after a restart); the directories may be gone. */
     public ContainerCgroup existing(String relativePath) {
-        return new ContainerCgroup(relativePath, dirsFor(relativePath), layout.isUnified());
+        String last = relativePath.substring(relativePath.lastIndexOf('/') + 1);
+        Path unit = last.endsWith(SUFFIX) ? unitDirFor(last.substring(0, last.length() - SUFFIX.length())) : null;
+        return new ContainerCgroup(relativePath, dirsFor(relativePath), layout.isUnified(),
+                unit != null && Files.isDirectory(unit) ? unit : null);
+    }
+
+    /**
+     * On a hybrid host (v1 controllers, a cgroup2 mount without them) machined finds a process's
+     * unit in the unified hierarchy only: there init also joins machine.slice/corral-NAME.scope
+     * (systemd's unit name escaping), so that RegisterMachine works without systemd. Null elsewhere.
+     */
+    Path unitDirFor(String name) {
+        if (layout.isUnified() || layout.v2() == null) {
+            return null;
+        }
+        return layout.v2().resolve("machine.slice").resolve("corral-" + unitNameEscape(name) + ".scope");
+    }
+
+    /** systemd's unit_name_escape: [A-Za-z0-9:_.] stay (but a leading '.'), anything else is \xNN. */
+    static String unitNameEscape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':'
+                    || c == '_' || (c == '.' && i > 0);
+            b.append(keep ? String.valueOf(c) : String.format("\\x%02x", (int) c));
+        }
+        return b.toString();
+    }
+
+    /** Makes the unit directory of {@link #unitDirFor}; a host where that fails only loses machined. */
+    private Path makeUnitDir(String name) {
+        Path unit = unitDirFor(name);
+        if (unit == null) {
+            return null;
+        }
+        try {
+            Files.createDirectories(unit.getParent());
+            try {
+                Files.createDirectory(unit);
+            } catch (FileAlreadyExistsException e) {
+                if (!readOrEmpty(unit.resolve("cgroup.procs")).isBlank()) {
+                    return null; // a live leftover: never mix two containers in one unit
+                }
+            }
+            return unit;
+        } catch (IOException e) {
+            org.apache.logging.log4j.LogManager.getLogger(CgroupManager.class)
+                    .warn("cannot create {} (machined registration needs it): {}", unit, e.getMessage());
+            return null;
+        }
     }
 
     public ContainerCgroup create(String partition, String name, CgroupLimits limits) throws CorralException {
@@ -71,7 +121,8 @@ public final class CgroupManager {
             } else {
                 V1Limits.apply(layout, rel, limits);
             }
-            return cg;
+            Path unit = makeUnitDir(name);
+            return unit == null ? cg : new ContainerCgroup(rel, cg.directories(), layout.isUnified(), unit);
         } catch (IOException e) {
             new ContainerCgroup(rel, made, layout.isUnified()).removeQuietly();
             throw new CorralException(Kind.FAILED, "cannot set up cgroup " + rel + ": " + e.getMessage(), e);

@@ -20,11 +20,23 @@ public final class ContainerCgroup {
     private final String relativePath;
     private final List<Path> dirs;
     private final boolean unified;
+    /** Hybrid hosts: machine.slice/corral-NAME.scope in the unified hierarchy (for machined), or null. */
+    private final Path unitDir;
 
     ContainerCgroup(String relativePath, List<Path> dirs, boolean unified) {
+        this(relativePath, dirs, unified, null);
+    }
+
+    ContainerCgroup(String relativePath, List<Path> dirs, boolean unified, Path unitDir) {
         this.relativePath = relativePath;
         this.dirs = List.copyOf(dirs);
         this.unified = unified;
+        this.unitDir = unitDir;
+    }
+
+    /** The unit cgroup init also joins on hybrid hosts, so that machined finds its unit. */
+    public java.util.Optional<Path> unitDirectory() {
+        return java.util.Optional.ofNullable(unitDir);
     }
 
     /** The path inside each hierarchy, as /proc/PID/cgroup shows it. */
@@ -41,6 +53,9 @@ public final class ContainerCgroup {
         List<Path> out = new ArrayList<>();
         for (Path d : dirs) {
             out.add(d.resolve("cgroup.procs"));
+        }
+        if (unitDir != null) {
+            out.add(unitDir.resolve("cgroup.procs"));
         }
         return out;
     }
@@ -105,7 +120,11 @@ public final class ContainerCgroup {
      */
     public void remove() throws IOException {
         IOException last = null;
-        for (Path d : dirs) {
+        List<Path> all = new ArrayList<>(dirs);
+        if (unitDir != null) {
+            all.add(unitDir);
+        }
+        for (Path d : all) {
             for (int attempt = 0; ; attempt++) {
                 try {
                     Files.deleteIfExists(d);

@@ -9,8 +9,8 @@ import org.corral.core.CorralException;
 import org.corral.core.CorralException.Kind;
 
 /**
- * Limits on cgroup v2. The device policy on v2 is a BPF_CGROUP_DEVICE program, which is not
- * there yet: starting refuses rather than run a container without it.
+ * Limits on cgroup v2: memory.max/high/swap.max, cpu.weight/max, io.weight, and the device
+ * policy as a BPF_CGROUP_DEVICE program ({@link DeviceFilter}).
  */
 final class V2Limits {
 
@@ -52,7 +52,11 @@ final class V2Limits {
         if (l.blkioWeight() != null) {
             CgroupManager.write(dir.resolve("io.weight"), "default " + l.blkioWeight());
         }
-        throw new CorralException(Kind.FAILED, "device access control on cgroup v2 (a BPF_CGROUP_DEVICE program) "
-                + "is not implemented yet, so corral refuses to start containers on this host");
+        try {
+            DeviceFilter.attach(dir, l.devices());
+        } catch (org.corral.sys.SyscallException e) {
+            throw new CorralException(Kind.FAILED, "cannot attach the device filter (BPF_CGROUP_DEVICE) to " + dir
+                    + ": " + e.getMessage() + "; corral does not run containers without device control");
+        }
     }
 }

@@ -27,7 +27,6 @@ public final class SupervisorConnection {
     final Listener listener;
     private final ByteBuffer in = ByteBuffer.allocate(4096);
     private final StringBuilder partial = new StringBuilder();
-    private final java.util.ArrayDeque<Integer> receivedFds = new java.util.ArrayDeque<>();
     private boolean closed;
 
     SupervisorConnection(AFUNIXSocketChannel channel, Listener listener) {
@@ -46,17 +45,22 @@ public final class SupervisorConnection {
         }
     }
 
-    /** The oldest fd received and not yet taken, or -1; call it from the listener. */
-    public int takeReceivedFd() {
-        Integer fd = receivedFds.poll();
-        return fd == null ? -1 : fd;
+    /**
+     * Sends a command line with an fd attached (SCM_RIGHTS): the supervisor gets its own copy,
+     * the caller keeps and closes ours. fds only ever go this way: the service never receives
+     * one from a supervisor (junixsocket closes received fds by number when its channel closes,
+     * which is a hazard once the number has been reused).
+     */
+    public synchronized void send(String line, int fd) throws IOException {
+        channel.setOutboundFileDescriptors(org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).getFileDescriptor());
+        try {
+            send(line);
+        } finally {
+            channel.setOutboundFileDescriptors((java.io.FileDescriptor[]) null);
+        }
     }
 
     public void close() {
-        for (Integer fd : receivedFds) {
-            org.corral.sys.Native.closeQuietly(fd);
-        }
-        receivedFds.clear();
         try {
             channel.close();
         } catch (IOException e) {
@@ -74,13 +78,6 @@ public final class SupervisorConnection {
             }
             if (n == 0) {
                 return true;
-            }
-            // An fd (a console relay end) travels with the bytes of the line that announces it.
-            java.io.FileDescriptor[] fds = channel.getReceivedFileDescriptors();
-            if (fds != null) {
-                for (java.io.FileDescriptor fd : fds) {
-                    receivedFds.add(org.newsclub.net.unix.FileDescriptorCast.using(fd).as(Integer.class));
-                }
             }
             String chunk = new String(in.array(), 0, n, StandardCharsets.UTF_8);
             for (int i = 0; i < chunk.length(); i++) {

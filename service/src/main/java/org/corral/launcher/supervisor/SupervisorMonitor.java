@@ -35,7 +35,6 @@ public final class SupervisorMonitor implements AutoCloseable {
     public SupervisorConnection watch(AFUNIXSocketChannel channel, SupervisorConnection.Listener listener)
             throws IOException {
         channel.configureBlocking(false);
-        channel.ensureAncillaryReceiveBufferSize(256);
         SupervisorConnection c = new SupervisorConnection(channel, listener);
         pending.add(c);
         selector.wakeup();
@@ -60,6 +59,7 @@ public final class SupervisorMonitor implements AutoCloseable {
                     try {
                         open = conn.readAvailable(line -> deliver(conn, line));
                     } catch (IOException e) {
+                        LOG.warn("supervisor connection failed: {}", e.toString(), e);
                         open = false;
                     }
                     if (!open) {

@@ -1,0 +1,367 @@
+package org.corral.machined;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.freedesktop.dbus.DBusPath;
+import org.freedesktop.dbus.connections.impl.DBusConnection;
+import org.freedesktop.dbus.types.UInt32;
+
+/**
+ * Registers running containers with systemd-machined, as libvirt's LXC driver does: the machine
+ * name is the container's name, class "container", service "corral", the leader is init.
+ *
+ * <p>First CreateMachineWithNetwork (machined asks systemd for a machine scope), CreateMachine on
+ * an older machined. Where there is no systemd to make the scope, RegisterMachineWithNetwork /
+ * RegisterMachine register the unit init already runs in: the launcher puts init into
+ * {@code machine.slice/corral-<name>.scope} of the unified cgroup hierarchy for that. Every stop
+ * undoes it: TerminateMachine for created machines, UnregisterMachine for registered ones, and
+ * NoSuchMachine counts as done.
+ *
+ * <p>All calls run on one thread of their own, in the order they were asked for, after the start
+ * returned: a start never waits for machined, and the unregistration asked for by an early end
+ * always follows the registration. Without machined on the bus, the log says so once and
+ * containers run as before.
+ */
+public final class Machines implements AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(Machines.class);
+
+    public static final String SERVICE = "corral";
+    static final String CLASS = "container";
+    static final String NO_SUCH_MACHINE = "org.freedesktop.machine1.NoSuchMachine";
+    static final String UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod";
+
+    /** What a registration needs, taken when the container started. */
+    public record Spec(String name, String uuid, int leader, String rootDirectory, int[] ifindices,
+            BooleanSupplier stillRunning) {
+    }
+
+    private enum Mode { CREATED, REGISTERED }
+
+    private record Registration(Mode mode, int leader) {
+    }
+
+    private final DBusConnection bus;
+    private final ExecutorService thread;
+    /** Touched on {@link #thread} only. */
+    private final Map<String, Registration> registered = new HashMap<>();
+    private boolean unavailableLogged;
+    /** Learnt from the first CreateMachine that failed for want of systemd: register from then on. */
+    private boolean noSystemd;
+
+    private Machines(DBusConnection bus) {
+        this.bus = bus;
+        this.thread = bus == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "corral-machined");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Registration through machined on this bus connection. */
+    public static Machines on(DBusConnection bus) {
+        return new Machines(bus);
+    }
+
+    /** No bus (yet): nothing is registered. */
+    public static Machines none() {
+        return new Machines(null);
+    }
+
+    /**
+     * Registers a container that has just started; {@code onChange} hears the machine name once it
+     * is registered (on the machined thread).
+     */
+    public void register(Spec spec, Consumer<String> onChange) {
+        submit(() -> {
+            if (spec.stillRunning().getAsBoolean() && available()) {
+                register(spec, onChange, true);
+            }
+        });
+    }
+
+    /**
+     * Undoes the registration of a container that ended; {@code onChange} hears "" once it is
+     * gone. The future completes when machined has answered (or there was nothing to do).
+     */
+    public CompletableFuture<Void> unregister(String name, Consumer<String> onChange) {
+        return submit(() -> {
+            Registration r = registered.remove(name);
+            if (r != null) {
+                remove(name, r.mode());
+                onChange.accept("");
+            }
+        });
+    }
+
+    /**
+     * After a service restart: containers found running keep (or get again) their machine; a
+     * machine of ours whose leader is gone is removed.
+     */
+    public void reattach(List<Spec> running, Map<String, Consumer<String>> onChange) {
+        submit(() -> {
+            if (!available()) {
+                return;
+            }
+            Map<String, Spec> byName = new HashMap<>();
+            running.forEach(s -> byName.put(s.name(), s));
+            for (Spec s : running) {
+                if (!s.stillRunning().getAsBoolean()) {
+                    continue;
+                }
+                Registration existing = lookupQuietly(s.name());
+                if (existing != null && existing.leader() == s.leader()) {
+                    registered.put(s.name(), existing);
+                    onChange.get(s.name()).accept(s.name());
+                    LOG.info("container '{}' is still registered with machined", s.name());
+                } else {
+                    register(s, onChange.get(s.name()), true);
+                }
+            }
+            removeStale(byName.keySet());
+        });
+    }
+
+    private void register(Spec s, Consumer<String> onChange, boolean retry) {
+        try {
+            Mode mode = createOrRegister(s);
+            registered.put(s.name(), new Registration(mode, s.leader()));
+            onChange.accept(s.name());
+            LOG.info("container '{}' {} with machined (leader {})", s.name(),
+                    mode == Mode.CREATED ? "created" : "registered", s.leader());
+        } catch (BusCall.Failed e) {
+            Registration existing = lookupQuietly(s.name());
+            if (existing != null && existing.leader() == s.leader()) {
+                registered.put(s.name(), existing);
+                onChange.accept(s.name());
+                return;
+            }
+            if (existing != null && retry && !isAlive(existing.leader())) {
+                // Left over by a container that ended while nobody unregistered it.
+                try {
+                    remove(s.name(), existing.mode());
+                    register(s, onChange, false);
+                    return;
+                } catch (RuntimeException e2) {
+                    // reported below
+                }
+            }
+            LOG.warn("container '{}' runs without a machined registration: {}", s.name(), e.getMessage());
+        }
+    }
+
+    private Mode createOrRegister(Spec s) throws BusCall.Failed {
+        byte[] id = uuidBytes(s.uuid());
+        UInt32 leader = new UInt32(s.leader());
+        if (!noSystemd) {
+            try {
+                try {
+                    manager("CreateMachineWithNetwork", "sayssusaia(sv)", s.name(), id, SERVICE, CLASS, leader,
+                            s.rootDirectory(), s.ifindices(), List.of());
+                } catch (BusCall.Failed e) {
+                    if (!e.is(UNKNOWN_METHOD)) {
+                        throw e;
+                    }
+                    manager("CreateMachine", "sayssusa(sv)", s.name(), id, SERVICE, CLASS, leader, s.rootDirectory(),
+                            List.of());
+                }
+                return Mode.CREATED;
+            } catch (BusCall.Failed e) {
+                if (!lacksSystemd(e)) {
+                    throw e;
+                }
+                noSystemd = true;
+                LOG.info("machined cannot create machine scopes without systemd ({}); registering the scopes"
+                        + " corral makes instead", e.getMessage());
+            }
+        }
+        try {
+            manager("RegisterMachineWithNetwork", "sayssusai", s.name(), id, SERVICE, CLASS, leader, s.rootDirectory(),
+                    s.ifindices());
+        } catch (BusCall.Failed e) {
+            if (!e.is(UNKNOWN_METHOD)) {
+                throw e;
+            }
+            manager("RegisterMachine", "sayssus", s.name(), id, SERVICE, CLASS, leader, s.rootDirectory());
+        }
+        return Mode.REGISTERED;
+    }
+
+    /** The scope could not be made because systemd is not there (not running, not activatable). */
+    private boolean lacksSystemd(BusCall.Failed e) {
+        String n = e.errorName();
+        if (n.equals("org.freedesktop.DBus.Error.ServiceUnknown") || n.startsWith("org.freedesktop.DBus.Error.Spawn.")
+                || n.equals("org.freedesktop.DBus.Error.NameHasNoOwner") || e.text().contains("org.freedesktop.systemd1")) {
+            return true;
+        }
+        try {
+            Object[] r = BusCall.call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                    "NameHasOwner", "s", "org.freedesktop.systemd1");
+            return !Boolean.TRUE.equals(r[0]);
+        } catch (BusCall.Failed e2) {
+            return false;
+        }
+    }
+
+    /** Terminate or unregister; a machine that is already gone counts as done. */
+    private void remove(String name, Mode mode) {
+        String method = mode == Mode.CREATED ? "TerminateMachine" : "UnregisterMachine";
+        try {
+            manager(method, "s", name);
+            LOG.info("container '{}': machine {}", name, mode == Mode.CREATED ? "terminated" : "unregistered");
+        } catch (BusCall.Failed e) {
+            // Input/output error: machined without systemd failed to stop a scope it cannot stop.
+            if (!e.is(NO_SUCH_MACHINE) && !e.text().contains("Input/output error")) {
+                LOG.warn("container '{}': {} failed: {}", name, method, e.getMessage());
+            }
+        }
+    }
+
+    /** Machines of service "corral" that none of {@code ours} accounts for and whose leader is gone. */
+    private void removeStale(Set<String> ours) {
+        try {
+            Object[] r = manager("ListMachines", "");
+            for (Object o : (List<?>) r[0]) {
+                Object[] entry = o instanceof Object[] a ? a : ((org.freedesktop.dbus.Struct) o).getParameters();
+                String name = entry[0].toString();
+                if (!SERVICE.equals(entry[2].toString()) || ours.contains(name)) {
+                    continue;
+                }
+                Registration stale = lookup(name);
+                if (stale != null && !isAlive(stale.leader())) {
+                    LOG.info("machine '{}' outlived its container: removing it", name);
+                    remove(name, stale.mode());
+                }
+            }
+        } catch (BusCall.Failed | RuntimeException e) {
+            LOG.warn("cannot look for stale machines: {}", e.getMessage());
+        }
+    }
+
+    /** The machine of this name as machined has it, or null when there is none. */
+    private Registration lookup(String name) throws BusCall.Failed {
+        Object[] r;
+        try {
+            r = manager("GetMachine", "s", name);
+        } catch (BusCall.Failed e) {
+            if (e.is(NO_SUCH_MACHINE)) {
+                return null;
+            }
+            throw e;
+        }
+        String path = r[0] instanceof DBusPath p ? p.getPath() : r[0].toString();
+        int leader = ((Number) property(path, "Leader")).intValue();
+        String unit = String.valueOf(property(path, "Unit"));
+        // A scope machined asked systemd for is machine-NAME.scope; anything else was registered.
+        return new Registration(unit.startsWith("machine-") ? Mode.CREATED : Mode.REGISTERED, leader);
+    }
+
+    private Registration lookupQuietly(String name) {
+        try {
+            return lookup(name);
+        } catch (BusCall.Failed | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Object property(String path, String name) throws BusCall.Failed {
+        Object v = BusCall.call(bus, Machine1.BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get", "ss",
+                Machine1.MACHINE_IFACE, name)[0];
+        return v instanceof UInt32 u ? u.longValue() : v;
+    }
+
+    private Object[] manager(String method, String signature, Object... args) throws BusCall.Failed {
+        return BusCall.call(bus, Machine1.BUS_NAME, Machine1.OBJECT_PATH, "org.freedesktop.machine1.Manager", method,
+                signature.isEmpty() ? null : signature, args);
+    }
+
+    /** machined runs or can be activated; logs once when it cannot. */
+    private boolean available() {
+        try {
+            Object[] owner = BusCall.call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                    "NameHasOwner", "s", Machine1.BUS_NAME);
+            boolean up = Boolean.TRUE.equals(owner[0]);
+            if (!up) {
+                Object[] act = BusCall.call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                        "ListActivatableNames", null);
+                up = act[0] instanceof List<?> l ? l.contains(Machine1.BUS_NAME)
+                        : act[0] instanceof Object[] a && List.of(a).contains(Machine1.BUS_NAME);
+            }
+            if (up) {
+                unavailableLogged = false;
+                return true;
+            }
+        } catch (BusCall.Failed e) {
+            // treated as absent
+        }
+        if (!unavailableLogged) {
+            unavailableLogged = true;
+            LOG.info("systemd-machined is not on the bus: containers are not registered as machines");
+        }
+        return false;
+    }
+
+    private static boolean isAlive(int pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    static byte[] uuidBytes(String uuid) {
+        UUID u = UUID.fromString(uuid);
+        return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
+    }
+
+    /** The ifindices of a container's host-side veths, for the ...WithNetwork calls. */
+    public static int[] ifindices(List<org.corral.network.PlumbedInterface> nics) {
+        List<Integer> out = new ArrayList<>();
+        for (var n : nics) {
+            if (n.hostIfindex() > 0) {
+                out.add(n.hostIfindex());
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private CompletableFuture<Void> submit(Runnable task) {
+        if (thread == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("machined registration failed", e);
+                }
+            }, thread);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** Stops taking work; registrations stay with machined for the next service process. */
+    @Override
+    public void close() {
+        if (thread != null) {
+            thread.shutdown();
+            try {
+                thread.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
