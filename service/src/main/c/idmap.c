@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,19 +40,9 @@
 static int send_tree(int sync_fd, const struct step *s, int tree)
 {
 	char text[32];
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { text, (size_t)snprintf(text, sizeof(text), "idmap %d", s->index) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &tree, sizeof(int));
-	if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) < 0)
+	snprintf(text, sizeof(text), "idmap %d", s->index);
+	if (send_line_fd(sync_fd, text, tree) < 0)
 		return fail(s->index, s->name, "sync");
 	return 0;
 }

@@ -223,19 +223,9 @@ static int do_idmap(struct init *in, const struct step *s)
 static int send_master(int sync_fd, int index, int master)
 {
 	char text[32];
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { text, (size_t)snprintf(text, sizeof(text), "pty %d", index) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	return sendmsg(sync_fd, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	snprintf(text, sizeof(text), "pty %d", index);
+	return send_line_fd(sync_fd, text, master);
 }
 
 static int pty_links(const struct step *s, int master)

@@ -144,7 +144,7 @@ void console_detach(struct consoles *c, int index);
 
 /* control.c */
 struct client {
-	int fd; /* -1: free slot */
+	int fd;	       /* -1: free slot */
 	int passed_fd; /* an fd that came with the client's last bytes, or -1 */
 	size_t len;
 	char buf[LINE_MAX_LEN];

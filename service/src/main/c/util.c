@@ -107,7 +107,8 @@ int send_line(int fd, const char *line)
 }
 
 /* A line with a descriptor (SCM_RIGHTS) on its first byte, so that the fd
- * and the line arrive together; the rest of a short send goes as usual. */
+ * and the line arrive together; the rest of a short send goes as usual. On
+ * the SOCK_SEQPACKET sync socket the whole text is one message. */
 int send_line_fd(int fd, const char *line, int passfd)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };

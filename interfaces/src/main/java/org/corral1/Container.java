@@ -43,6 +43,8 @@ public interface Container extends DBusInterface {
 
     void Start(List<FileDescriptor> fds, UInt32 flags);
 
+    void StartWithFdNames(List<FileDescriptor> fds, List<String> fdNames, UInt32 flags);
+
     void Shutdown(UInt32 flags);
 
     void Reboot(UInt32 flags);

@@ -35,7 +35,11 @@ public interface Manager extends DBusInterface {
 
     DBusPath CreateXML(String xml, List<FileDescriptor> fds, UInt32 flags);
 
+    DBusPath CreateXMLWithFdNames(String xml, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags);
+
     void StartContainer(String name, List<FileDescriptor> fds, UInt32 flags);
+
+    void StartContainerWithFdNames(String name, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags);
 
     void ShutdownContainer(String name, UInt32 flags);
 

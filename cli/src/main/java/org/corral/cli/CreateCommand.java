@@ -1,10 +1,8 @@
 package org.corral.cli;
 
-import java.util.List;
-
 import org.freedesktop.dbus.types.UInt32;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** virsh create: Manager.CreateXML, a transient container. */
@@ -16,15 +14,16 @@ final class CreateCommand extends Verb {
     @Parameters(paramLabel = "FILE", description = "libvirt domain XML, type='lxc'")
     String file;
 
-    @Option(names = "--pass-fds", paramLabel = "FD", split = ",",
-            description = "Comma-separated fd numbers to pass (at most 16), in that order.")
-    List<Integer> passFds;
+    @Mixin
+    FdOptions fdOptions = new FdOptions();
 
     @Override
     int run(Bus bus) {
         String xml = XmlFiles.read(file);
-        var fds = PassedFds.of(passFds);
-        String path = bus.manager().CreateXML(xml, fds, new UInt32(0)).getPath();
+        var fds = PassedFds.of(fdOptions.passFds);
+        String path = (!fdOptions.named()
+                ? bus.manager().CreateXML(xml, fds, new UInt32(0))
+                : bus.manager().CreateXMLWithFdNames(xml, fds, fdOptions.fdNames, new UInt32(0))).getPath();
         out().println("Container " + ObjectPaths.containerName(path) + " created from " + file);
         return 0;
     }

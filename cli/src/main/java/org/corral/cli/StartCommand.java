@@ -1,10 +1,8 @@
 package org.corral.cli;
 
-import java.util.List;
-
 import org.freedesktop.dbus.types.UInt32;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** virsh start: Manager.StartContainer, optionally handing over some of the caller's fds. */
@@ -16,14 +14,17 @@ final class StartCommand extends Verb {
     @Parameters(paramLabel = "NAME", description = "container name")
     String name;
 
-    @Option(names = "--pass-fds", paramLabel = "FD", split = ",",
-            description = "Comma-separated fd numbers to pass (at most 16), in that order.")
-    List<Integer> passFds;
+    @Mixin
+    FdOptions fdOptions = new FdOptions();
 
     @Override
     int run(Bus bus) {
-        var fds = PassedFds.of(passFds);
-        bus.manager().StartContainer(name, fds, new UInt32(0));
+        var fds = PassedFds.of(fdOptions.passFds);
+        if (!fdOptions.named()) {
+            bus.manager().StartContainer(name, fds, new UInt32(0));
+        } else {
+            bus.manager().StartContainerWithFdNames(name, fds, fdOptions.fdNames, new UInt32(0));
+        }
         out().println("Container " + name + " started");
         return 0;
     }

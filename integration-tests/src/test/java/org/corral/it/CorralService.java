@@ -48,8 +48,13 @@ public final class CorralService implements AutoCloseable {
         return start(install, bus, bus.configDir(), bus.runtimeDir(), true);
     }
 
+    /** Starts corrald with extra arguments (e.g. --idle-timeout 2). */
+    public static CorralService startWithArgs(Install install, PrivateSystemBus bus, String... extra) {
+        return start(install, bus, bus.configDir(), bus.runtimeDir(), false, extra);
+    }
+
     private static CorralService start(Install install, PrivateSystemBus bus, Path configDir, Path runtimeDir,
-            boolean ownNetwork) {
+            boolean ownNetwork, String... extra) {
         int n = STARTS.incrementAndGet();
         Path out = bus.workdir().resolve("corrald-" + n + ".stdout");
         Path err = bus.workdir().resolve("corrald-" + n + ".stderr");
@@ -66,6 +71,7 @@ public final class CorralService implements AutoCloseable {
         command.addAll(java.util.List.of(install.corrald().toString(),
                 "--config-dir", configDir.toString(), "--runtime-dir", runtimeDir.toString(),
                 "--network-dir", bus.workdir().resolve("networks").toString()));
+        command.addAll(java.util.List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(out.toFile())

@@ -15,22 +15,25 @@ import org.freedesktop.dbus.types.Variant;
  * The bus face of one {@link Container}: parses arguments, authorizes, delegates to the core and
  * replies. Holds no state of its own besides the path it is exported at.
  */
-final class ContainerObject implements org.corral1.Container, org.freedesktop.dbus.interfaces.Properties {
+final class ContainerObject extends PropertiesObject implements org.corral1.Container {
 
     private final Container container;
     private final ContainerVerbs verbs;
     private final ContainerVerbs.ExecEnds execEnds;
     private final StatsFormat stats;
     private final String path;
-    private final PropertyTable properties;
 
     ContainerObject(Container container, ContainerVerbs verbs, ContainerVerbs.ExecEnds execEnds, StatsFormat stats) {
+        super(propertiesOf(container));
         this.container = container;
         this.verbs = verbs;
         this.execEnds = execEnds;
         this.stats = stats;
         this.path = ObjectPaths.container(container.name());
-        this.properties = new PropertyTable("org.corral1.Container")
+    }
+
+    private static PropertyTable propertiesOf(Container container) {
+        return new PropertyTable("org.corral1.Container")
                 .add("Name", container::name)
                 .add("UUID", container::uuid)
                 .add("State", () -> container.state().busName())
@@ -42,10 +45,6 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
                 .add("CgroupPath", container::cgroupPath)
                 .add("ExitStatus", container::exitStatus)
                 .add("MachineName", container::machineName);
-    }
-
-    PropertyTable properties() {
-        return properties;
     }
 
     @Override
@@ -82,6 +81,11 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
     }
 
     @Override
+    public void StartWithFdNames(List<FileDescriptor> fds, List<String> fdNames, UInt32 flags) {
+        BusCalls.handle("StartWithFdNames", () -> verbs.start(container.name(), fds, fdNames, flags));
+    }
+
+    @Override
     public void Shutdown(UInt32 flags) {
         BusCalls.handle("Shutdown", () -> verbs.shutdown(container.name(), flags));
     }
@@ -110,21 +114,5 @@ final class ContainerObject implements org.corral1.Container, org.freedesktop.db
     @Override
     public Map<String, Variant<?>> GetStats() {
         return BusCalls.handle("GetStats", () -> stats.of(container.name()));
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <A> A Get(String iface, String name) {
-        return (A) properties.get(iface, name);
-    }
-
-    @Override
-    public <A> void Set(String iface, String name, A value) {
-        properties.set(iface, name);
-    }
-
-    @Override
-    public Map<String, Variant<?>> GetAll(String iface) {
-        return properties.getAll(iface);
     }
 }

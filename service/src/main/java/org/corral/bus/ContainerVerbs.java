@@ -35,12 +35,16 @@ final class ContainerVerbs {
     }
 
     void start(String name, List<FileDescriptor> fds, UInt32 flags) throws CorralException {
+        start(name, fds, List.of(), flags);
+    }
+
+    void start(String name, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags) throws CorralException {
         try {
             requireNoFlags("Start", flags);
             List<Integer> ints = fdNumbers(fds);
             registry.lookup(name);
             authorizer.authorize(Authorizer.MANAGE, "start", name);
-            lifecycle.start(name, ints);
+            lifecycle.start(name, ints, fdNames);
         } finally {
             closeAll(fds);
         }

@@ -2,7 +2,6 @@ package org.corral.bus;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.corral.config.DomainXml;
 import org.corral.config.model.Domain;
@@ -13,19 +12,17 @@ import org.corral1.ContainerEntry;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.FileDescriptor;
 import org.freedesktop.dbus.types.UInt32;
-import org.freedesktop.dbus.types.Variant;
 
 /**
  * The bus face of the registry at /org/corral1. Each method: validate the arguments, authorize
  * the caller, act through the core, reply. Per-container verbs taking a name delegate to the
  * same code as the container object's methods.
  */
-final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.interfaces.Properties {
+final class ManagerObject extends PropertiesObject implements org.corral1.Manager {
 
     private final ContainerRegistry registry;
     private final ContainerVerbs verbs;
     private final Authorizer authorizer;
-    private final PropertyTable properties;
 
     private final StatsFormat stats;
 
@@ -33,12 +30,12 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
 
     ManagerObject(ContainerRegistry registry, ContainerVerbs verbs, StatsFormat stats, String version,
             NetworkVerbs networks) {
+        super(new PropertyTable("org.corral1.Manager").add("Version", () -> version));
         this.networks = networks;
         this.registry = registry;
         this.stats = stats;
         this.verbs = verbs;
         this.authorizer = verbs.authorizer();
-        this.properties = new PropertyTable("org.corral1.Manager").add("Version", () -> version);
     }
 
     @Override
@@ -83,13 +80,27 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
 
     @Override
     public DBusPath CreateXML(String xml, List<FileDescriptor> fds, UInt32 flags) {
-        return BusCalls.handle("CreateXML", () -> {
+        return create("CreateXML", xml, fds, List.of(), flags);
+    }
+
+    @Override
+    public DBusPath CreateXMLWithFdNames(String xml, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags) {
+        return create("CreateXMLWithFdNames", xml, fds, fdNames, flags);
+    }
+
+    @Override
+    public void StartContainerWithFdNames(String name, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags) {
+        BusCalls.handle("StartContainerWithFdNames", () -> verbs.start(name, fds, fdNames, flags));
+    }
+
+    private DBusPath create(String method, String xml, List<FileDescriptor> fds, List<String> fdNames, UInt32 flags) {
+        return BusCalls.handle(method, () -> {
             try {
                 ContainerVerbs.requireNoFlags("CreateXML", flags);
                 List<Integer> ints = ContainerVerbs.fdNumbers(fds);
                 Domain definition = DomainXml.parse(xml);
                 authorizer.authorize(Authorizer.MANAGE, "create", definition.getName());
-                return path(verbs.lifecycle().create(definition, ints));
+                return path(verbs.lifecycle().create(definition, ints, fdNames));
             } finally {
                 ContainerVerbs.closeAll(fds);
             }
@@ -160,21 +171,5 @@ final class ManagerObject implements org.corral1.Manager, org.freedesktop.dbus.i
 
     private static DBusPath path(Container c) {
         return new DBusPath(ObjectPaths.container(c.name()));
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <A> A Get(String iface, String name) {
-        return (A) properties.get(iface, name);
-    }
-
-    @Override
-    public <A> void Set(String iface, String name, A value) {
-        properties.set(iface, name);
-    }
-
-    @Override
-    public Map<String, Variant<?>> GetAll(String iface) {
-        return properties.getAll(iface);
     }
 }

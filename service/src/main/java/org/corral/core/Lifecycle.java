@@ -61,9 +61,15 @@ public final class Lifecycle {
 
     /** CreateXML: defines nothing, starts a transient container that is gone when it stops. */
     public Container create(Domain definition, List<Integer> fds) throws CorralException {
+        return create(definition, fds, List.of());
+    }
+
+    /** @param fdNames one name per fd for LISTEN_FDNAMES, or empty */
+    public Container create(Domain definition, List<Integer> fds, List<String> fdNames) throws CorralException {
+        checkFdNames(fds, fdNames);
         Container c = registry.addTransient(definition);
         try {
-            start(c, fds, Reason.BOOTED);
+            start(c, fds, fdNames, Reason.BOOTED);
         } catch (CorralException e) {
             registry.forget(c);
             throw e;
@@ -72,10 +78,31 @@ public final class Lifecycle {
     }
 
     public void start(String name, List<Integer> fds) throws CorralException {
-        start(registry.lookup(name), fds, Reason.BOOTED);
+        start(name, fds, List.of());
     }
 
-    private void start(Container c, List<Integer> fds, Reason reason) throws CorralException {
+    /** @param fdNames one name per fd for LISTEN_FDNAMES, or empty */
+    public void start(String name, List<Integer> fds, List<String> fdNames) throws CorralException {
+        checkFdNames(fds, fdNames);
+        start(registry.lookup(name), fds, fdNames, Reason.BOOTED);
+    }
+
+    /** As systemd's fd names: one per fd, 1..255 printable ASCII characters without ':'. */
+    static void checkFdNames(List<Integer> fds, List<String> names) throws CorralException {
+        if (names.isEmpty()) {
+            return;
+        }
+        if (names.size() != fds.size()) {
+            throw CorralException.invalidArgs(names.size() + " fd names for " + fds.size() + " fds: give one name per fd");
+        }
+        for (String n : names) {
+            if (n.isEmpty() || n.length() > 255 || !n.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f && ch != ':')) {
+                throw CorralException.invalidArgs("fd name '" + n + "' is invalid: 1 to 255 printable ASCII characters, no ':' or space");
+            }
+        }
+    }
+
+    private void start(Container c, List<Integer> fds, List<String> fdNames, Reason reason) throws CorralException {
         Domain live;
         synchronized (c) {
             if (c.state().isActive()) {
@@ -86,15 +113,17 @@ public final class Lifecycle {
             c.setStopIntent(StopIntent.NONE);
             registry.transition(c, ContainerState.STARTING, reason);
         }
-        launch(c, live, fds, reason);
+        launch(c, live, fds, fdNames, reason);
     }
 
-    private void launch(Container c, Domain live, List<Integer> fds, Reason reason) throws CorralException {
+    private void launch(Container c, Domain live, List<Integer> fds, List<String> fdNames, Reason reason)
+            throws CorralException {
         // A /bin/true container may end before this thread has recorded its start: its end
         // waits for the bookkeeping.
         CompletableFuture<Void> booked = new CompletableFuture<>();
         try {
-            RunningContainer rc = launcher.launch(live, c.isPersistent(), fds, (r, status) -> exited(c, r, status, booked));
+            RunningContainer rc = launcher.launch(live, c.isPersistent(), fds, fdNames,
+                    (r, status) -> exited(c, r, status, booked));
             synchronized (c) {
                 c.setRunning(rc);
                 registry.transition(c, ContainerState.RUNNING, reason);
@@ -343,7 +372,7 @@ public final class Lifecycle {
         }
         if (action.state == ContainerState.STARTING) {
             try {
-                launch(c, live, List.of(), Reason.REBOOTED);
+                launch(c, live, List.of(), List.of(), Reason.REBOOTED);
             } catch (CorralException e) {
                 LOG.error("container '{}': restart failed: {}", c.name(), e.getMessage());
             }

@@ -36,6 +36,7 @@ public final class ContainerPlanner {
 
     /** What the planner needs to know besides the definition. */
     /**
+     * @param fdNames names of the passed fds for LISTEN_FDNAMES (empty: none, or one per fd)
      * @param meminfo the FUSE file to show as the container's /proc/meminfo, or null when the
      *                meminfo server is unavailable (the container then sees the host's)
      */
@@ -46,7 +47,12 @@ public final class ContainerPlanner {
      *                is, any other is idmapped (see {@link UserNamespace#needsIdmap})
      */
     public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
-            boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners) {
+            boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames) {
+
+        public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
+                boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners) {
+            this(paths, cgroup, layout, passedFds, pauseBeforeInit, meminfo, owners, List.of());
+        }
 
         public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
                 boolean pauseBeforeInit, Path meminfo) {
@@ -111,7 +117,7 @@ public final class ContainerPlanner {
         String initdir = d.getOs().getInitdir();
         plan.step("chdir", initdir == null ? "/" : initdir);
         plan.step("capdrop", capabilitiesToDrop(d).toArray());
-        for (String e : environment(d, ctx.passedFds())) {
+        for (String e : environment(d, ctx.passedFds(), ctx.fdNames())) {
             plan.step("env", e);
         }
         plan.step("argv", d.getOs().getInit());
@@ -361,6 +367,10 @@ public final class ContainerPlanner {
 
     /** The environment the seed documents, then LISTEN_* for passed fds, then initenv. */
     static List<String> environment(Domain d, int passedFds) {
+        return environment(d, passedFds, List.of());
+    }
+
+    static List<String> environment(Domain d, int passedFds, List<String> fdNames) {
         List<String> env = new ArrayList<>();
         // lxc-libvirt, not the documented libvirt-lxc: it is what libvirt really sets and what
         // systemd-detect-virt recognises.
@@ -386,6 +396,10 @@ public final class ContainerPlanner {
             // sd_listen_fds(3): init is PID 1 of its namespace.
             env.add("LISTEN_FDS=" + passedFds);
             env.add("LISTEN_PID=1");
+            if (!fdNames.isEmpty()) {
+                // sd_listen_fds_with_names(3); nspawn drops these, libvirt sets none.
+                env.add("LISTEN_FDNAMES=" + String.join(":", fdNames));
+            }
         }
         for (Initenv e : d.getOs().getInitenvs()) {
             env.add(e.getName() + "=" + (e.getValue() == null ? "" : e.getValue()));

@@ -82,6 +82,12 @@ public final class Launcher {
      */
     public RunningContainer launch(Domain live, boolean persistent, List<Integer> passedFds,
             RunningContainer.ExitListener onExit) throws CorralException {
+        return launch(live, persistent, passedFds, List.of(), onExit);
+    }
+
+    /** @param fdNames one name per passed fd for LISTEN_FDNAMES, or empty */
+    public RunningContainer launch(Domain live, boolean persistent, List<Integer> passedFds, List<String> fdNames,
+            RunningContainer.ExitListener onExit) throws CorralException {
         LaunchPaths paths = pathsOf(live.getName());
         Deque<Runnable> undo = new ArrayDeque<>();
         if (passedFds.size() > MAX_PASSED_FDS) {
@@ -100,7 +106,7 @@ public final class Launcher {
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Idmap idmap = live.getIdmap();
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live)));
+                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live), fdNames));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
             new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",

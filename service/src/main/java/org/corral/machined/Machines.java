@@ -88,10 +88,40 @@ public final class Machines implements AutoCloseable {
      */
     public void register(Spec spec, Consumer<String> onChange) {
         submit(() -> {
-            if (spec.stillRunning().getAsBoolean() && available()) {
+            if (spec.stillRunning().getAsBoolean() && available() && !scopeWouldMoveInit()) {
                 register(spec, onChange, true);
             }
         });
+    }
+
+    private boolean systemdWarned;
+
+    /** PID 1 is systemd (not merely /run/systemd/system present, as in tests without systemd). */
+    private static boolean systemdIsInit() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/1/comm")).get(0).trim().equals("systemd");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Under systemd as PID 1, machined's CreateMachine puts init into a machine scope of
+     * systemd's: measured in the systemd test tier, that moves it out of corral's memory, pids,
+     * cpu and devices cgroups, so its limits and device policy stop applying. Until corral runs
+     * its containers inside a delegated machine scope (libvirt's way), it does not register them
+     * there rather than run them unconfined.
+     */
+    private boolean scopeWouldMoveInit() {
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/run/systemd/system")) || !systemdIsInit()) {
+            return false;
+        }
+        if (!systemdWarned) {
+            systemdWarned = true;
+            LOG.warn("containers are not registered with machined on this systemd host: its machine scope would "
+                    + "take them out of their cgroups and limits");
+        }
+        return true;
     }
 
     /**

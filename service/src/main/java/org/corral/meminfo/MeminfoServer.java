@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.corral.sys.Mountinfo;
 
 /**
  * corrald's side of corral-meminfo (see {@link Main}): find out whether a live server serves
@@ -283,25 +284,11 @@ public final class MeminfoServer {
         String want = path.toString();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String[] f = line.split(" ");
-            if (f.length > 4 && unescape(f[4]).equals(want)) {
+            if (f.length > 4 && Mountinfo.unescape(f[4]).equals(want)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static String unescape(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 
     private static void run(String... cmd) throws IOException {

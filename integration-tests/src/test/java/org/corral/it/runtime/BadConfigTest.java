@@ -11,30 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.corral.it.Cli;
 import org.corral.it.Domains;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /** Start with a definition that cannot run: a named error with the reason, and nothing left behind. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class BadConfigTest {
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
-
+class BadConfigTest extends SharedRigTest {
     /** Host mount lines that mention the container's root, bind source or name. */
     private static List<String> mountsMentioning(String... needles) throws Exception {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()

@@ -13,33 +13,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.corral.it.Poll;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /** The container's cgroups on the host: created, filled, limited, enforced and removed. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class CgroupEnforcementTest {
+class CgroupEnforcementTest extends SharedRigTest {
     /** libvirt's device ACL for LXC: the fixed nodes, ptmx, the devpts ptys and fuse. */
     static final Set<String> DEVICE_ALLOW = Set.of("c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
             "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:229 rwm");
-
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
 
     private static Path hierarchy(String controller) {
         return Rig.v1ControllerMounts().stream().filter(p -> p.getFileName().toString().equals(controller)).findFirst()

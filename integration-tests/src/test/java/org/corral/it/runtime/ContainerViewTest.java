@@ -15,10 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -26,28 +23,13 @@ import org.junit.jupiter.api.Timeout;
  * its console) and from the host (/proc/Leader/ns): the seed's "Default container setup" and
  * "Device nodes" sections.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ContainerViewTest {
+class ContainerViewTest extends SharedRigTest {
     private static final int CAP_SYS_MODULE = 16;
     private static final int CAP_SYS_TIME = 25;
     private static final int CAP_MKNOD = 27;
     private static final int CAP_AUDIT_CONTROL = 30;
     private static final int CAP_MAC_ADMIN = 33;
-
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
 
     /** name -> "c MAJ:MIN", "-> TARGET" or "dir", from busybox {@code ls -l}. */
     static Map<String, String> parseLs(String ls) {

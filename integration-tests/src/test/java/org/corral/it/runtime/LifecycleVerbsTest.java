@@ -15,16 +15,12 @@ import org.corral.it.Domains;
 import org.corral.it.Install;
 import org.corral.it.Poll;
 import org.corral.it.Processes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /** Every lifecycle verb through busctl, gdbus and python3-dbus, with the signals and properties it causes. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LifecycleVerbsTest {
+class LifecycleVerbsTest extends SharedRigTest {
     /** An init that powers off on SIGTERM, reboots (exits) on SIGHUP and counts its boots in /out/boots. */
     private static final String POLITE_INIT = """
             trap 'exit 0' TERM
@@ -32,20 +28,6 @@ class LifecycleVerbsTest {
             echo "boot GEN=$GEN" >> /out/boots
             while :; do sleep 1; done
             """;
-
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
 
     private record Made(String name, Path out, BusyboxRoot root) {
     }

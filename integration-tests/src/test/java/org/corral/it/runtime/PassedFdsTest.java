@@ -13,30 +13,12 @@ import java.util.regex.Pattern;
 import org.corral.it.Cli;
 import org.corral.it.Domains;
 import org.corral.it.Install;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /** Socket activation plumbing: fds handed to Start reach init as 3, 4, ... with LISTEN_FDS and LISTEN_PID=1. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PassedFdsTest {
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
-
+class PassedFdsTest extends SharedRigTest {
     private static String environ(long pid) throws Exception {
         return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"))).replace('\0', '\n');
     }
@@ -149,6 +131,38 @@ class PassedFdsTest {
         try (Rig rig = Rig.start()) {
             handleWithoutFd(rig);
         }
+    }
+
+    @Test
+    @Timeout(value = 40, unit = TimeUnit.SECONDS)
+    void fdNamesReachInitAsListenFdnames() throws Exception {
+        String name = rig.track("rt-fdnames");
+        BusyboxRoot root = rig.newRoot();
+        String init = root.script("init.sh", "while :; do sleep 1; done\n");
+        rig.define(LxcXml.named(name).root(root).init(init));
+        Cli.Result r = rig.cli().python("""
+                import os
+                r1, w1 = os.pipe(); r2, w2 = os.pipe()
+                c = container(sys.argv[1])
+                def fds():
+                    return dbus.Array([dbus.types.UnixFd(r1), dbus.types.UnixFd(r2)], signature='h')
+                for names in (['web'], ['a:b', 'c'], ['ok', 'has space']):
+                    try:
+                        c.StartWithFdNames(fds(), dbus.Array(names, signature='s'), dbus.UInt32(0))
+                        print('STARTED', names)
+                    except dbus.DBusException as e:
+                        print('REFUSED', e.get_dbus_name())
+                c.StartWithFdNames(fds(), dbus.Array(['http', 'metrics'], signature='s'), dbus.UInt32(0))
+                print('OK', flush=True)
+                """, Domains.path(name));
+        r.assertSuccess();
+        assertEquals(3, r.stdout().split("REFUSED org.freedesktop.DBus.Error.InvalidArgs", -1).length - 1,
+                "a count or a name that doesn't fit is refused: " + r.describe());
+        assertTrue(r.stdout().contains("OK"), r.describe());
+        String env = environ(rig.leader(name));
+        assertTrue(env.contains("\nLISTEN_FDS=2\n") && env.contains("\nLISTEN_FDNAMES=http:metrics\n"),
+                "LISTEN_FDNAMES in:\n" + env);
+        rig.call(name, "Destroy").assertSuccess();
     }
 
     private static void handleWithoutFd(Rig rig) {

@@ -11,33 +11,15 @@ import java.util.concurrent.TimeUnit;
 
 import org.corral.it.Poll;
 import org.corral.it.Processes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The service dies (SIGKILL) or stops (SIGTERM) while containers run; the containers go on, and
  * the next service finds them again in a consistent state.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ServiceRestartTest {
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
-
+class ServiceRestartTest extends SharedRigTest {
     /** A container whose init exits with /out/exit's number once that file appears, and powers off on TERM. */
     private Path define(String name) {
         BusyboxRoot root = rig.newRoot();

@@ -13,10 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.corral.it.Cli;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -24,24 +21,9 @@ import org.junit.jupiter.api.Timeout;
  * owned by the host's root (shown to it through an idmapped mount), seen from inside (a report
  * its init writes into its root) and from the host (/proc/Leader).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class UserNamespaceTest {
+class UserNamespaceTest extends SharedRigTest {
     private static final String IDMAP = "<uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/>";
-
-    private Rig rig;
-
-    @BeforeAll
-    void up() {
-        rig = Rig.start();
-    }
-
-    @AfterAll
-    void down() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
 
     private static Map<String, String> report(String text) {
         Map<String, String> m = new TreeMap<>();

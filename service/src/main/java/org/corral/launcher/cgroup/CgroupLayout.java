@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.corral.sys.Mountinfo;
+
 /**
  * Which cgroup hierarchies this host has, read from /proc/self/mountinfo: v1 controllers each
  * at their mount point (some co-mounted, like cpu,cpuacct), and a cgroup2 mount with whatever
@@ -50,7 +52,7 @@ public final class CgroupLayout {
                 continue;
             }
             String fsType = f[dash + 1];
-            Path mountPoint = Path.of(unescape(f[4]));
+            Path mountPoint = Path.of(Mountinfo.unescape(f[4]));
             if (fsType.equals("cgroup2") && v2 == null) {
                 v2 = mountPoint;
             } else if (fsType.equals("cgroup")) {
@@ -68,21 +70,6 @@ public final class CgroupLayout {
     private static Set<String> readControllers(Path v2Mount) throws IOException {
         Path f = v2Mount.resolve("cgroup.controllers");
         return Files.exists(f) ? new TreeSet<>(List.of(Files.readString(f).trim().split("\\s+"))) : Set.of();
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as octal. */
-    private static String unescape(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 
     /**
