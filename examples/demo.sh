@@ -17,8 +17,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building (mvn package, tests skipped)"
-(cd "$repo" && mvn -B -q package -DskipTests)
+if [ "${CORRAL_DEMO_NO_BUILD:-0}" != 1 ]; then
+    echo "== building (mvn package, tests skipped)"
+    (cd "$repo" && mvn -B -q package -DskipTests)
+fi
 
 echo "== installing into $work/root"
 rm -rf "$work" && mkdir -p "$work/root"

@@ -144,6 +144,10 @@ public final class Bench {
         Stats createReturn = new Stats();
         Stats full = fullCycle(createReturn);
         Stats[] sd = startDestroy("bench-start");
+        Stats veth = fullCycle(new Stats(), "<interface type='network'><source network='default'/></interface>", "",
+                "v", Math.max(20, cycles / 4));
+        Stats idmap = fullCycle(new Stats(), "", "<idmap><uid start='0' target='100000' count='65536'/>"
+                + "<gid start='0' target='100000' count='65536'/></idmap>", "u", Math.max(20, cycles / 4));
 
         // 3-5. many idle containers
         Many many = manyContainers();
@@ -171,6 +175,9 @@ public final class Bench {
         row("Start -> return, defined /bin/sleep 1000 container, " + sd[0].count() + " after " + warmup,
                 mp(sd[0]), "<= 4", verdict(sd[0].median() <= 4));
         row("Destroy -> return", mp(sd[1]), "<= 5", verdict(sd[1].median() <= 5));
+        row("Full cycle with a veth on the default network, " + veth.count() + " after " + warmup, mp(veth), "-", "-");
+        row("Full cycle with an <idmap> (user namespace, idmapped root), " + idmap.count() + " after " + warmup,
+                mp(idmap), "-", "-");
         row("Supervisor PSS per idle container (" + many.pssN + " containers), MiB",
                 fmt3(many.supPssKb / 1024.0), "<= 0.5 MB (conmon 0.8, libvirt_lxc 14)", verdict(many.supPssKb / 1024.0 <= 0.5));
         row("  init (/bin/sleep, busybox) PSS per container, MiB", fmt3(many.initPssKb / 1024.0), "-", "-");
@@ -260,22 +267,44 @@ public final class Bench {
 
     /** The benchmark's container: {@code init} is the program and its arguments, blank-separated. */
     private String xml(String name, String init) {
+        return xml(name, init, "", "");
+    }
+
+    /** @param extraDevices more {@code <devices>} children; @param extraTop more {@code <domain>} children */
+    private String xml(String name, String init, String extraDevices, String extraTop) {
         String[] argv = init.split(" ");
         StringBuilder args = new StringBuilder();
         for (int i = 1; i < argv.length; i++) {
             args.append("<initarg>").append(argv[i]).append("</initarg>");
         }
         return "<domain type='lxc'><name>" + name + "</name><memory unit='MiB'>64</memory><os><type>exe</type><init>"
-                + argv[0] + "</init>" + args + "</os><devices><filesystem type='mount'><source dir='" + busyboxRoot
-                + "'/><target dir='/'/></filesystem><console type='pty'/></devices></domain>";
+                + argv[0] + "</init>" + args + "</os>" + extraTop + "<devices><filesystem type='mount'><source dir='"
+                + busyboxRoot + "'/><target dir='/'/></filesystem>" + extraDevices
+                + "<console type='pty'/></devices></domain>";
     }
 
     // ---- the service ----------------------------------------------------------------------
 
     private void startService() {
         int k = ++serviceStarts;
-        ProcessBuilder pb = new ProcessBuilder(corrald.toString(), "--config-dir", bus.configDir.toString(),
-                "--runtime-dir", bus.runtimeDir.toString())
+        // In network and mount namespaces of its own: the default network's bridge and the veths
+        // of the veth row never touch the host's network (sysfs is mounted again for that
+        // namespace, the cgroup mounts moved over it).
+        Path networks = bus.dir.resolve("networks");
+        Path keep = bus.dir.resolve("cgroup-keep");
+        try {
+            Files.createDirectories(networks);
+            Files.writeString(networks.resolve("default.xml"), "<network><name>default</name><bridge name='cbench0'/>"
+                    + "<ip address='169.254.99.1' prefix='24'><dhcp><range start='169.254.99.10' end='169.254.99.250'/>"
+                    + "</dhcp></ip></network>");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        ProcessBuilder pb = new ProcessBuilder("unshare", "--net", "--mount", "--propagation", "private", "sh", "-c",
+                "set -e; ip link set lo up; mkdir -p " + keep + "; mount --rbind /sys/fs/cgroup " + keep
+                        + "; mount -t sysfs sysfs /sys; mount --move " + keep + " /sys/fs/cgroup; exec \"$0\" \"$@\"",
+                corrald.toString(), "--config-dir", bus.configDir.toString(),
+                "--runtime-dir", bus.runtimeDir.toString(), "--network-dir", networks.toString())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(bus.dir.resolve("corrald-" + k + ".stdout").toFile())
                 .redirectError(bus.dir.resolve("corrald-" + k + ".stderr").toFile());
@@ -331,14 +360,18 @@ public final class Bench {
     }
 
     private Stats fullCycle(Stats createReturn) throws Exception {
-        log("full cycle: " + warmup + " warm-up + " + cycles);
+        return fullCycle(createReturn, "", "", "c", cycles);
+    }
+
+    private Stats fullCycle(Stats createReturn, String extraDevices, String extraTop, String tag, int n) throws Exception {
+        log("full cycle " + tag + ": " + warmup + " warm-up + " + n);
         Stats full = new Stats();
-        for (int i = 0; i < warmup + cycles; i++) {
+        for (int i = 0; i < warmup + n; i++) {
             checkStop();
-            String name = "bench-c" + i;
+            String name = "bench-" + tag + i;
             CompletableFuture<Long> gone = new CompletableFuture<>();
             removed.put(name, gone);
-            String x = xml(name, "/bin/true");
+            String x = xml(name, "/bin/true", extraDevices, extraTop);
             long t0 = System.nanoTime();
             manager.CreateXML(x, List.of(), new UInt32(0));
             long t1 = System.nanoTime();

@@ -46,8 +46,18 @@ public final class ContainerPlanner {
      *                XML writes it); a source owned by the container's mapped root is bound as it
      *                is, any other is idmapped (see {@link UserNamespace#needsIdmap})
      */
+    /**
+     * @param blocks  the device and filesystem type of each {@code type='block'|'file'}
+     *                filesystem, keyed by target directory (see {@link BlockFilesystems})
+     */
     public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
-            boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames) {
+            boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames,
+            Map<String, BlockFilesystems.BlockMount> blocks) {
+
+        public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
+                boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames) {
+            this(paths, cgroup, layout, passedFds, pauseBeforeInit, meminfo, owners, fdNames, Map.of());
+        }
 
         public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
                 boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners) {
@@ -74,7 +84,9 @@ public final class ContainerPlanner {
         header(plan, d, ctx);
 
         Filesystem rootFs = rootFilesystem(d);
-        String root = rootFs == null ? "" : stripSlash(rootFs.getSource().getDir());
+        boolean blockRoot = rootFs != null && BlockFilesystems.isBlock(rootFs);
+        String root = rootFs == null ? "" : blockRoot ? ctx.paths().blockRoot().toString()
+                : stripSlash(rootFs.getSource().getDir());
         Idmap idmap = d.getIdmap();
 
         plan.step("hostname", d.getName());
@@ -84,7 +96,12 @@ public final class ContainerPlanner {
         }
         // Nothing the container mounts may propagate back to the host.
         plan.step("mount", "", "/", "", MS_REC | MS_PRIVATE, "");
-        if (rootFs != null) {
+        if (blockRoot) {
+            // A device (or an image's loop device) mounted at a directory of the runtime
+            // directory, in this namespace only: that mount is the new root.
+            plan.step("mkdir", root, "0755");
+            blockMount(plan, rootFs, root, ctx);
+        } else if (rootFs != null) {
             // pivot_root needs the new root to be a mount point.
             if (idmap != null && idmapped(rootFs, idmap, ctx)) {
                 // A root owned by host ids (an unmodified image) is shown to the container
@@ -100,6 +117,20 @@ public final class ContainerPlanner {
             // host's root seen as the overflow id, which may search the host's directories but
             // cannot create a file anywhere. The root's own host path was resolved above.
             plan.step("setid", 0, 0);
+        }
+        // Block and image filesystems are mounted now, at staging directories, while the host's
+        // /dev (where their device nodes are) is still visible: without a root of its own the
+        // container's /dev covers it below. They are moved to their targets in order with the
+        // other filesystems.
+        List<Filesystem> all = d.getDevices().getFilesystems();
+        for (int i = 0; i < all.size(); i++) {
+            Filesystem fs = all.get(i);
+            if (fs != rootFs && BlockFilesystems.isBlock(fs)) {
+                String staging = ctx.paths().blockStaging().resolve(Integer.toString(i)).toString();
+                plan.step("mkdir", ctx.paths().blockStaging(), "0755");
+                plan.step("mkdir", staging, "0755");
+                blockMount(plan, fs, staging, ctx);
+            }
         }
         procAndSys(plan, root, hasPrivateNetwork(d), idmap != null, ctx);
         if (ctx.meminfo() != null) {
@@ -328,12 +359,29 @@ public final class ContainerPlanner {
                 case "bind" -> plan.step("mount", root + fs.getSource().getDir(), target, "", MS_BIND | MS_REC, "");
                 case "ram" -> plan.step("mount", "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
                         "size=" + fs.getSource().getUsageKiB() + "k,mode=755");
+                case "block", "file" -> plan.step("mount", ctx.paths().blockStaging()
+                        .resolve(Integer.toString(d.getDevices().getFilesystems().indexOf(fs))), target, "",
+                        Linux.MS_MOVE, "");
                 default -> throw new IllegalStateException("unchecked filesystem type " + fs.getType());
             }
             if (fs.isReadonly()) {
                 plan.step("mount", "", target, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
             }
         }
+    }
+
+    /**
+     * Mounts a block or image filesystem's device. The device is opened by init, which is
+     * already in the container's devices cgroup: the Launcher grants it there (r, or rw), as
+     * libvirt does; no node for it exists in the container's /dev. A read-only filesystem is
+     * mounted read-only from the start (a read-only loop device can be mounted no other way).
+     */
+    private static void blockMount(Plan plan, Filesystem fs, String at, Context ctx) {
+        BlockFilesystems.BlockMount m = ctx.blocks().get(fs.getTargetDir());
+        if (m == null) {
+            throw new IllegalStateException("no device prepared for filesystem target " + fs.getTargetDir());
+        }
+        plan.step("mount", m.device(), at, m.fstype(), fs.isReadonly() ? MS_RDONLY : 0L, "");
     }
 
     /** Whether a host source is shown through an idmapped mount (its owner is not the mapped root). */
@@ -430,6 +478,43 @@ public final class ContainerPlanner {
     }
 
     /**
+     * type='block' needs a device, type='file' an image that a loop device serves: raw, with
+     * driver loop or none. libvirt would use qemu-nbd for other formats; corral does not.
+     */
+    private static void checkBlock(Filesystem fs, boolean userns) throws CorralException {
+        String src = BlockFilesystems.sourceOf(fs);
+        if (src == null || src.isBlank()) {
+            throw CorralException.invalidConfig("<filesystem type='" + fs.getType() + "'> with target "
+                    + fs.getTargetDir() + " needs <source " + (fs.getType().equals("file") ? "file" : "dev") + "='...'/>");
+        }
+        if (!Path.of(src).isAbsolute()) {
+            throw CorralException.invalidConfig("filesystem source " + src + " must be an absolute path");
+        }
+        var drv = fs.getDriver();
+        String type = drv == null ? null : drv.getType();
+        String format = drv == null ? null : drv.getFormat();
+        if (fs.getType().equals("file")) {
+            if (type == null && format != null && !format.equals("raw")) {
+                type = "nbd"; // libvirt's default driver for a non-raw format
+            }
+            if (type != null && !type.equals("loop")) {
+                throw CorralException.invalidConfig("filesystem driver '" + type + "' is not supported"
+                        + (format == null ? "" : " (format '" + format + "')") + ": only loop with raw images");
+            }
+            if (format != null && !format.equals("raw")) {
+                throw CorralException.invalidConfig("filesystem format '" + format
+                        + "' is not supported with driver 'loop': only raw images");
+            }
+        } else if (type != null) {
+            throw CorralException.invalidConfig("filesystem driver '" + type + "' is not supported for type='block'");
+        }
+        if (userns) {
+            // The mount is made by init, which with <idmap> has no privilege over block devices.
+            throw CorralException.invalidConfig("<filesystem type='" + fs.getType() + "'> cannot be used with <idmap>");
+        }
+    }
+
+    /**
      * What the definition asks for that this version cannot do yet, refused at start (as
      * libvirt refuses what LXC can't do at start, not at define).
      */
@@ -445,9 +530,14 @@ public final class ContainerPlanner {
         }
         for (Filesystem fs : d.getDevices().getFilesystems()) {
             boolean isRoot = "/".equals(fs.getTargetDir());
-            if (!(fs.getType().equals("mount") || (!isRoot && (fs.getType().equals("ram") || fs.getType().equals("bind"))))) {
+            boolean block = BlockFilesystems.isBlock(fs);
+            if (!(fs.getType().equals("mount") || block
+                    || (!isRoot && (fs.getType().equals("ram") || fs.getType().equals("bind"))))) {
                 throw CorralException.invalidConfig("<filesystem type='" + fs.getType() + "'> with target "
                         + fs.getTargetDir() + " is not supported yet");
+            }
+            if (block) {
+                checkBlock(fs, d.getIdmap() != null);
             }
         }
         for (var nic : d.getDevices().getInterfaces()) {

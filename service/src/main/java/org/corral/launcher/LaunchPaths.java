@@ -38,6 +38,19 @@ public record LaunchPaths(Path runtimeDir, String name) {
         return runtimeDir.resolve(name + ".sys");
     }
 
+    /**
+     * Where a block device or image root ({@code <filesystem type='block'|'file'>} at '/') is
+     * mounted, in the container's namespace only, before it becomes the root.
+     */
+    public Path blockRoot() {
+        return runtimeDir.resolve(name + ".root");
+    }
+
+    /** Where the other block/image filesystems are first mounted, one numbered directory each. */
+    public Path blockStaging() {
+        return runtimeDir.resolve(name + ".mnt");
+    }
+
     /** The live definition, as GetXML(0) returns it while the container runs. */
     public Path liveXml() {
         return runtimeDir.resolve(name + ".xml");

@@ -95,27 +95,44 @@ public final class Launcher {
                     + passedFds.size());
         }
         try {
+            ContainerPlanner.checkSupported(live);
             checkSources(live);
             prepareFiles(paths);
+            // Loop devices for images (detached on rollback), and the type of each device.
+            Map<String, BlockFilesystems.BlockMount> blocks = BlockFilesystems.prepare(live, undo);
+            List<String> loops = BlockFilesystems.loops(blocks);
             String partition = live.getPartition() == null ? DEFAULT_PARTITION : live.getPartition();
-            ContainerCgroup cg = cgroups.create(partition, live.getName(), CgroupLimits.of(live));
+            CgroupLimits limits = CgroupLimits.of(live);
+            List<CgroupLimits.DeviceRule> blockRules = BlockFilesystems.deviceRules(live, blocks);
+            if (!blockRules.isEmpty()) {
+                List<CgroupLimits.DeviceRule> devices = new ArrayList<>(limits.devices());
+                devices.addAll(blockRules);
+                limits = new CgroupLimits(limits.memoryBytes(), limits.memorySoftBytes(), limits.swapHardBytes(),
+                        limits.cpuShares(), limits.cpuPeriodUs(), limits.cpuQuotaUs(), limits.blkioWeight(), devices);
+            }
+            ContainerCgroup cg = cgroups.create(partition, live.getName(), limits);
             undo.push(cg::removeQuietly);
+            if (live.getIdmap() != null) {
+                // As libvirt: the container's root owns its cgroup (systemd inside can manage it).
+                cg.chown(UserNamespace.rootUid(live.getIdmap()), UserNamespace.rootGid(live.getIdmap()));
+            }
 
             // Network interfaces and uid/gid maps are made while init waits after clone: the
             // supervisor pauses.
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Idmap idmap = live.getIdmap();
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live), fdNames));
+                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live), fdNames, blocks));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
             new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
-                    List.of()).write(paths.stateFile());
+                    List.of(), loops).write(paths.stateFile());
             undo.push(() -> deleteQuietly(paths.stateFile()));
             AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
             undo.push(() -> deleteQuietly(paths.liveXml()));
 
             RunningContainer rc = new RunningContainer(live.getName(), paths, cg, onExit);
+            rc.setLoops(loops);
             rc.setReconnector(this::reconnect);
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
@@ -131,7 +148,7 @@ public final class Launcher {
                     rc.setNics(plumber.plumb(live, initPid, live.getUuid()));
                     undo.push(() -> plumber.unplumb(rc.nics()));
                     new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0,
-                            "none", rc.nics()).write(paths.stateFile());
+                            "none", rc.nics(), loops).write(paths.stateFile());
                 }
                 rc.sendGo();
                 first = awaitHandshake(rc, paths);
@@ -177,7 +194,7 @@ public final class Launcher {
     public void writeState(RunningContainer rc, boolean persistent, String stopIntent) throws IOException {
         new LiveState(rc.name(), uuidFromState(rc), persistent, rc.cgroup().relativePath(), rc.startedAtMicros(),
                 rc.supervisor().pid(), rc.supervisor().startTime(), rc.init().pid(), rc.init().startTime(), stopIntent,
-                rc.nics()).write(rc.paths().stateFile());
+                rc.nics(), rc.loops()).write(rc.paths().stateFile());
     }
 
     private String uuidFromState(RunningContainer rc) throws IOException {
@@ -218,6 +235,7 @@ public final class Launcher {
         rc.running(new ProcessIdentity(state.initPid(), state.initStart()),
                 new ProcessIdentity(state.supervisorPid(), state.supervisorStart()), state.startedAtMicros());
         rc.setNics(state.nics());
+        rc.setLoops(state.loops());
         rc.setReconnector(this::reconnect);
         rc.skipHandshake(); // every line is an event
         try {
@@ -393,7 +411,7 @@ public final class Launcher {
         String arg = f.length > 4 ? f[4] : "";
         String why = org.corral.sys.Errno.describe(errno);
         Filesystem rootFs = ContainerPlanner.rootFilesystem(live);
-        String root = rootFs == null ? "/ (the host's)" : rootFs.getSource().getDir();
+        String root = rootFs == null ? "/ (the host's)" : BlockFilesystems.sourceOf(rootFs);
         String message = switch (op) {
             case "exec" -> errno == org.corral.sys.Errno.ENOENT
                     ? "init " + arg + " not found in root " + root
@@ -468,7 +486,7 @@ public final class Launcher {
                         + src + " (target " + fs.getTargetDir() + ") " + (Files.exists(src) ? "is not a directory" : "does not exist"));
             }
         }
-        if (rootFs != null && !Files.isDirectory(Path.of(rootFs.getSource().getDir()))) {
+        if (rootFs != null && !BlockFilesystems.isBlock(rootFs) && !Files.isDirectory(Path.of(rootFs.getSource().getDir()))) {
             Path root = Path.of(rootFs.getSource().getDir());
             throw new CorralException(Kind.FAILED, "cannot start container '" + d.getName() + "': root " + root
                     + (Files.exists(root) ? " is not a directory" : " does not exist"));

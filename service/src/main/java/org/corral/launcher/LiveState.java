@@ -20,7 +20,15 @@ import org.corral.store.AtomicFile;
  */
 public record LiveState(String name, String uuid, boolean persistent, String cgroup, long startedAtMicros,
         int supervisorPid, long supervisorStart, int initPid, long initStart, String stopIntent,
-        List<PlumbedInterface> nics) {
+        List<PlumbedInterface> nics, List<String> loops) {
+
+    /** Without loop devices ({@code <filesystem type='file'>} images attached for the container). */
+    public LiveState(String name, String uuid, boolean persistent, String cgroup, long startedAtMicros,
+            int supervisorPid, long supervisorStart, int initPid, long initStart, String stopIntent,
+            List<PlumbedInterface> nics) {
+        this(name, uuid, persistent, cgroup, startedAtMicros, supervisorPid, supervisorStart, initPid, initStart,
+                stopIntent, nics, List.of());
+    }
 
     private static final String HEADER = "corral live state of a container; private, do not parse";
 
@@ -38,6 +46,9 @@ public record LiveState(String name, String uuid, boolean persistent, String cgr
         p.setProperty("initStart", Long.toString(initStart));
         p.setProperty("stopIntent", stopIntent);
         PlumbedInterface.store(nics, p);
+        if (!loops.isEmpty()) {
+            p.setProperty("loops", String.join(" ", loops));
+        }
         StringWriter out = new StringWriter();
         p.store(out, HEADER);
         AtomicFile.write(file, out.toString().getBytes(StandardCharsets.UTF_8), "rw-------", false);
@@ -55,7 +66,8 @@ public record LiveState(String name, String uuid, boolean persistent, String cgr
                     Long.parseLong(p.getProperty("startedAt")), Integer.parseInt(p.getProperty("supervisorPid")),
                     Long.parseLong(p.getProperty("supervisorStart")), Integer.parseInt(p.getProperty("initPid")),
                     Long.parseLong(p.getProperty("initStart")), p.getProperty("stopIntent", "none"),
-                    PlumbedInterface.load(p));
+                    PlumbedInterface.load(p), p.getProperty("loops", "").isBlank() ? List.of()
+                            : List.of(p.getProperty("loops").trim().split(" +")));
         } catch (RuntimeException e) {
             throw new IOException(file + ": damaged state file: " + e, e);
         }

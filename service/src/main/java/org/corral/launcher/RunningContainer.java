@@ -85,6 +85,17 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         connection.send("go");
     }
 
+    /** Loop devices attached for this container's image filesystems, detached by {@link #cleanUp}. */
+    private volatile List<String> loops = List.of();
+
+    public List<String> loops() {
+        return loops;
+    }
+
+    void setLoops(List<String> loops) {
+        this.loops = List.copyOf(loops);
+    }
+
     public List<org.corral.network.PlumbedInterface> nics() {
         return nics;
     }
@@ -278,6 +289,21 @@ public final class RunningContainer implements SupervisorConnection.Listener {
     }
 
     /** After init has ended: removes the cgroup and the runtime files but the logs. */
+    /** The empty staging directories of block/image filesystems (their mounts were the container's). */
+    static void deleteStaging(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var entries = Files.newDirectoryStream(dir)) {
+            for (Path e : entries) {
+                Files.deleteIfExists(e);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", dir, e.getMessage());
+        }
+    }
+
     public void cleanUp() {
         if (connection != null) {
             connection.close();
@@ -288,7 +314,14 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         } catch (IOException e) {
             LOG.error("container '{}': cannot remove cgroup {}: {}", name, cgroup.relativePath(), e.getMessage());
         }
-        for (Path p : new Path[] {paths.stateFile(), paths.liveXml(), paths.exitFile(), paths.socket(), paths.sysStaging()}) {
+        // After the kill: a loop device still mounted in the dying namespace is detached by the
+        // kernel at its last unmount (losetup -d marks it autoclear).
+        List<String> attached = loops;
+        loops = List.of(); // once: a detached number may be reused by another container
+        BlockFilesystems.detach(attached);
+        deleteStaging(paths.blockStaging());
+        for (Path p : new Path[] {paths.stateFile(), paths.liveXml(), paths.exitFile(), paths.socket(), paths.sysStaging(),
+                paths.blockRoot()}) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

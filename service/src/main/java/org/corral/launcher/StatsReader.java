@@ -142,8 +142,10 @@ public final class StatsReader {
     static void network(Map<String, Number> out, Path netDev) {
         long rxBytes = 0;
         long rxPackets = 0;
+        long rxErrors = 0;
         long txBytes = 0;
         long txPackets = 0;
+        long txErrors = 0;
         try {
             List<String> lines = Files.readAllLines(netDev);
             for (String line : lines.subList(Math.min(2, lines.size()), lines.size())) {
@@ -154,8 +156,10 @@ public final class StatsReader {
                 String[] f = line.substring(colon + 1).trim().split("\\s+");
                 rxBytes += Long.parseLong(f[0]);
                 rxPackets += Long.parseLong(f[1]);
+                rxErrors += Long.parseLong(f[2]);
                 txBytes += Long.parseLong(f[8]);
                 txPackets += Long.parseLong(f[9]);
+                txErrors += Long.parseLong(f[10]);
             }
         } catch (IOException | RuntimeException e) {
             return;
@@ -164,5 +168,7 @@ public final class StatsReader {
         out.put("net.tx.bytes", txBytes);
         out.put("net.rx.packets", rxPackets);
         out.put("net.tx.packets", txPackets);
+        out.put("net.rx.errors", rxErrors);
+        out.put("net.tx.errors", txErrors);
     }
 }

@@ -90,9 +90,11 @@ public final class Main {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> removePidFile(pidFile, pidLine), "meminfo-exit"));
             try {
                 // allow_other: container processes (other uids, user namespaces) read it too.
+                // attr_timeout=0: the owner (a container's mapped root) is known only once init
+                // runs, so attributes must not be cached from the first look.
                 // direct_io: no page cache, every read(2) reaches us with its own offset.
                 fs.mount(mnt, true, debug, new String[] {"-o",
-                        "allow_other,default_permissions,direct_io,ro,subtype=corral-meminfo"});
+                        "allow_other,default_permissions,direct_io,ro,subtype=corral-meminfo,attr_timeout=0,entry_timeout=0"});
             } finally {
                 fs.umount();
                 removePidFile(pidFile, pidLine);

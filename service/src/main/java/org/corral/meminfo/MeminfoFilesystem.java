@@ -83,6 +83,9 @@ final class MeminfoFilesystem extends FuseStubFS {
             if (parts.length == 2 && parts[1].equals(FILE)) {
                 byte[] content = meminfo(parts[0]);
                 if (content != null) {
+                    long[] owner = source.rootOwner(parts[0]);
+                    stat.st_uid.set(owner[0]);
+                    stat.st_gid.set(owner[1]);
                     stat.st_mode.set(FileStat.S_IFREG | 0444);
                     stat.st_nlink.set(1);
                     // The length now; with direct_io readers go on to EOF whatever it says.

@@ -96,6 +96,37 @@ final class MeminfoSource {
         return memoryRoot == null ? Path.of("/nonexistent-memory-cgroup") : memoryRoot.resolve(rel);
     }
 
+    /**
+     * The host uid and gid of the container's root ({uid, gid}): the file belongs to the mapped
+     * root in a container with a user namespace, as everything corral makes for it. Read from
+     * init's uid_map/gid_map (init's PID is in the state file); 0 without a user namespace or
+     * while init is not known yet.
+     */
+    long[] rootOwner(String name) {
+        try {
+            Properties p = new Properties();
+            p.load(new StringReader(Files.readString(runtimeDir.resolve(name + STATE_SUFFIX), StandardCharsets.UTF_8)));
+            String pid = p.getProperty("initPid", "0");
+            if (pid.equals("0")) {
+                return new long[] {0, 0};
+            }
+            return new long[] {hostIdOfRoot(Path.of("/proc", pid, "uid_map")), hostIdOfRoot(Path.of("/proc", pid, "gid_map"))};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
+    /** The outside id of inside id 0 in a uid_map/gid_map ("inside outside count" lines). */
+    static long hostIdOfRoot(Path map) throws IOException {
+        for (String line : Files.readAllLines(map)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3 && Long.parseLong(f[0]) == 0) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        return 0;
+    }
+
     /** The container's meminfo, or null when no container of that name runs. */
     byte[] meminfo(String name) throws IOException {
         Path dir = cgroupDir(name);

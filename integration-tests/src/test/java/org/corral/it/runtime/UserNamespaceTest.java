@@ -124,6 +124,12 @@ class UserNamespaceTest extends SharedRigTest {
         Path dev = proc.resolve("root/dev");
         assertEquals(100000, uid(dev));
         assertEquals(100000, gid(dev));
+        // So do its /proc/meminfo and its own cgroup directories (as libvirt chowns them).
+        assertEquals(100000, uid(proc.resolve("root/proc/meminfo")), "/proc/meminfo owner");
+        for (Path cg : Rig.existingCgroupDirs(name)) {
+            assertEquals(100000, uid(cg), "owner of " + cg);
+            assertEquals(100000, uid(cg.resolve("cgroup.procs")), "owner of " + cg + "/cgroup.procs");
+        }
         assertEquals(100000, uid(dev.resolve("console")), "console (pts/0)");
         assertEquals(100005, gid(dev.resolve("console")), "devpts gid=5 inside is 100005 on the host");
         assertEquals(100000, uid(dev.resolve("pts/ptmx")));

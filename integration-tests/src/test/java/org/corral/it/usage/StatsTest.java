@@ -54,7 +54,8 @@ class StatsTest {
             "processes");
     private static final List<String> BLOCK_KEYS = List.of("block.read.bytes", "block.write.bytes", "block.read.ops",
             "block.write.ops");
-    private static final List<String> NET_KEYS = List.of("net.rx.bytes", "net.tx.bytes", "net.rx.packets", "net.tx.packets");
+    private static final List<String> NET_KEYS = List.of("net.rx.bytes", "net.tx.bytes", "net.rx.packets", "net.tx.packets",
+            "net.rx.errors", "net.tx.errors");
 
     private static boolean hostHasBlkio() {
         return Rig.v1ControllerMounts().stream().anyMatch(m -> Files.exists(m.resolve("blkio.throttle.io_service_bytes_recursive")))

@@ -143,6 +143,28 @@ public final class ContainerCgroup {
         }
     }
 
+    /**
+     * Gives the container's own directories, and the files directly in them, to a uid/gid (the
+     * mapped root of a user namespace). Not recursive: the container makes the rest itself.
+     */
+    public void chown(long uid, long gid) throws IOException {
+        for (Path d : dirs) {
+            own(d, uid, gid);
+            try (var files = Files.list(d)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (!Files.isDirectory(f)) {
+                        own(f, uid, gid);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void own(Path p, long uid, long gid) throws IOException {
+        Files.setAttribute(p, "unix:uid", (int) uid);
+        Files.setAttribute(p, "unix:gid", (int) gid);
+    }
+
     /** For rollback paths that already report a first failure. */
     public void removeQuietly() {
         try {
