@@ -63,7 +63,11 @@ final class Bus implements AutoCloseable {
 
     static Bus connect(String address) {
         try {
-            DBusConnection c = DBusConnectionBuilder.forAddress(address).withShared(false).build();
+            // One connection attempt: dbus-java retries a missing socket every 500 ms for its
+            // timeout (10 s by default), which would make "no bus" look like a hang.
+            DBusConnection c = DBusConnectionBuilder.forAddress(address).withShared(false)
+                    .transportConfig().withTimeout(1).back()
+                    .build();
             return new Bus(address, c);
         } catch (DBusException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

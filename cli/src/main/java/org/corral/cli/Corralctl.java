@@ -61,7 +61,8 @@ public final class Corralctl implements Runnable {
     public static void main(String[] args) {
         quietLogging();
         NativeLibraryCache.useIfConfigured();
-        int status = execute(args, System.out, System.err);
+        Integer quick = ContainerList.runIfPlain(args, System.getenv(), System.out, System.err);
+        int status = quick != null ? quick : execute(args, System.out, System.err);
         System.out.flush();
         System.exit(status);
     }
