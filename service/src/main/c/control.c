@@ -92,23 +92,13 @@ void control_close_client(struct client *cl)
  * client's passed_fd; a newer one replaces an older one nobody used. */
 static ssize_t read_with_fd(struct client *cl, char *buf, size_t len)
 {
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, len };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	ssize_t r = recvmsg(cl->fd, &msg, MSG_CMSG_CLOEXEC);
+	int fd;
+	ssize_t r = recv_with_fd(cl->fd, buf, len, &fd);
 
-	if (r >= 0) {
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-			if (cl->passed_fd >= 0)
-				close(cl->passed_fd);
-			cl->passed_fd = fd;
-		}
+	if (fd >= 0) {
+		if (cl->passed_fd >= 0)
+			close(cl->passed_fd);
+		cl->passed_fd = fd;
 	}
 	return r;
 }

@@ -428,24 +428,12 @@ static bool await_release(struct init *in)
 {
 	for (;;) {
 		char buf[64];
-		char control[CMSG_SPACE(sizeof(int))];
-		struct iovec iov = { buf, sizeof(buf) - 1 };
-		struct msghdr msg = { .msg_iov = &iov,
-				      .msg_iovlen = 1,
-				      .msg_control = control,
-				      .msg_controllen = sizeof(control) };
-		struct cmsghdr *cm;
-		int tree = -1, index;
-		ssize_t n;
+		int tree, index;
+		ssize_t n = recv_with_fd(in->sync_fd, buf, sizeof(buf) - 1, &tree);
 
-		while ((n = recvmsg(in->sync_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-			;
 		if (n <= 0)
 			return false;
 		buf[n] = '\0';
-		cm = CMSG_FIRSTHDR(&msg);
-		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&tree, CMSG_DATA(cm), sizeof(int));
 		if (n == 1 && buf[0] == 'g' && tree < 0)
 			return true;
 		if (tree < 0 || sscanf(buf, "idmap %d", &index) != 1 || index < 0 ||

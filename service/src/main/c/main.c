@@ -194,28 +194,16 @@ static int wait_for_go(void)
 static int read_init_message(int fd, bool *done)
 {
 	char buf[sizeof(last_failure.arg) + 128];
-	char control[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control,
-			      .msg_controllen = sizeof(control) };
-	struct cmsghdr *cm;
-	int master = -1, index, step, err, off = 0;
+	int master, index, step, err, off = 0;
 	char op[32];
-	ssize_t n;
+	ssize_t n = recv_with_fd(fd, buf, sizeof(buf) - 1, &master);
 
-	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
 	if (n < 0)
 		return fail(-1, "sync", "recvmsg");
 	*done = n == 0;
 	if (n == 0)
 		return 0;
 	buf[n] = '\0';
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&master, CMSG_DATA(cm), sizeof(int));
 	if (master >= 0 && sscanf(buf, "pty %d", &index) == 1)
 		return console_add(&sup.cons, index, master);
 	if (sscanf(buf, "failed %d %31s %d %n", &step, op, &err, &off) == 3 && off > 0) {

@@ -110,6 +110,7 @@ void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int write_all(int fd, const void *buf, size_t len);
 int send_line(int fd, const char *line);
 int send_line_fd(int fd, const char *line, int passfd);
+ssize_t recv_with_fd(int fd, void *buf, size_t len, int *passfd);
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out);
 int proc_starttime(int proc_fd, pid_t pid, unsigned long long *out);
 int write_file_atomic(const char *path, const char *text);

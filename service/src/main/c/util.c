@@ -131,6 +131,30 @@ int send_line_fd(int fd, const char *line, int passfd)
 	return send_line(fd, line + n);
 }
 
+/* The receiving side of send_line_fd: recv(2) of one message into buf, and
+ * the descriptor that came with it (close-on-exec) in *passfd, else -1. */
+ssize_t recv_with_fd(int fd, void *buf, size_t len, int *passfd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*passfd = -1;
+	while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return n;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(passfd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
 /* Strict number parsing: digits only, no sign, no trailing text. */
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out)
 {
