@@ -96,7 +96,7 @@ class SeedExamplesTest {
     @Test
     void secondExampleRunsAsWrittenAndTwoContainersReachEachOther() throws IOException {
         BusyboxRoot template = rig.newRoot();
-        Assumptions.requireAbsent(seedRoot);
+        requireAbsent(seedRoot);
         copyTree(template.path(), seedRoot);
         madeSeedRoot = true;
         Path init = seedRoot.resolve("init");
@@ -160,10 +160,8 @@ class SeedExamplesTest {
         }
     }
 
-    /** The test owns /opt/vm-1-root for its duration only: it never overwrites one it didn't make. */
-    private static final class Assumptions {
-        static void requireAbsent(Path p) {
-            assertTrue(!Files.exists(p), p + " exists already; this test makes and removes it, and won't touch one it didn't make");
-        }
+    /** The test owns /opt/vm-1-root for its duration only: it fails rather than overwrite one it didn't make. */
+    private static void requireAbsent(Path p) {
+        assertTrue(!Files.exists(p), p + " exists already; this test makes and removes it, and won't touch one it didn't make");
     }
 }
