@@ -1,7 +1,6 @@
 package org.corral.it;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,18 +8,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.xml.sax.InputSource;
+
+import org.corral.testbus.PrivateBusFiles;
 
 /**
  * A private dbus-daemon of type system, configured like the host's system bus
@@ -33,10 +22,6 @@ import org.xml.sax.InputSource;
  * config dir), run/ (its runtime dir), dbus-daemon.out/.err.
  */
 public final class PrivateSystemBus implements AutoCloseable {
-    private static final Path HOST_SYSTEM_CONF = Path.of("/usr/share/dbus-1/system.conf");
-    private static final Set<String> DROPPED = Set.of("user", "fork", "pidfile", "syslog", "servicehelper",
-            "standard_system_servicedirs", "standard_session_servicedirs", "listen", "servicedir",
-            "includedir", "include");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
     private final Path workdir;
@@ -93,11 +78,11 @@ public final class PrivateSystemBus implements AutoCloseable {
             Files.copy(install.busPolicy(), workdir.resolve("system.d/org.corral1.conf"));
             if (activation) {
                 Files.writeString(workdir.resolve("system-services/org.corral1.service"),
-                        activationFile(Files.readString(install.activationFile()), install.corrald(),
+                        PrivateBusFiles.activationFile(Files.readString(install.activationFile()), install.corrald(),
                                 workdir.resolve("containers"), workdir.resolve("run")));
             }
             Path conf = workdir.resolve("system.conf");
-            String config = busConfig(Files.readString(HOST_SYSTEM_CONF), workdir);
+            String config = PrivateBusFiles.busConfig(Files.readString(PrivateBusFiles.HOST_SYSTEM_CONF), workdir);
             List<String> command = new ArrayList<>();
             if (namespaced) {
                 config = config.replace("</busconfig>", "<listen>unix:path=/run/dbus/system_bus_socket</listen>\n</busconfig>");
@@ -211,82 +196,8 @@ public final class PrivateSystemBus implements AutoCloseable {
         }
     }
 
-    /**
-     * The bus configuration: the host's system.conf with type, auth and policies kept; listen,
-     * user, fork, pidfile, syslog, servicehelper, standard service dirs and includes replaced by
-     * a private socket, our service dir and explicit include dirs.
-     */
-    static String busConfig(String hostSystemConf, Path workdir) {
-        try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.setExpandEntityReferences(false);
-            DocumentBuilder builder = f.newDocumentBuilder();
-            Document doc = builder.parse(new InputSource(new StringReader(hostSystemConf)));
-            Element root = doc.getDocumentElement();
-            List<Node> drop = new ArrayList<>();
-            for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
-                if (n.getNodeType() == Node.ELEMENT_NODE && DROPPED.contains(n.getNodeName())) {
-                    drop.add(n);
-                }
-            }
-            drop.forEach(root::removeChild);
-            append(doc, "listen", "unix:path=" + socket(workdir));
-            append(doc, "servicedir", workdir.resolve("system-services").toString());
-            // system.conf's "system.d" is relative to the config file: list the host's dirs explicitly.
-            append(doc, "includedir", "/usr/share/dbus-1/system.d");
-            append(doc, "includedir", "/etc/dbus-1/system.d");
-            append(doc, "includedir", workdir.resolve("system.d").toString());
-
-            Transformer t = TransformerFactory.newInstance().newTransformer();
-            t.setOutputProperty(OutputKeys.DOCTYPE_PUBLIC, "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN");
-            t.setOutputProperty(OutputKeys.DOCTYPE_SYSTEM, "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd");
-            t.setOutputProperty(OutputKeys.INDENT, "yes");
-            java.io.StringWriter w = new java.io.StringWriter();
-            t.transform(new DOMSource(doc), new StreamResult(w));
-            return w.toString();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot derive a bus config from " + HOST_SYSTEM_CONF, e);
-        }
-    }
-
-    private static void append(Document doc, String element, String text) {
-        Element e = doc.createElement(element);
-        e.setTextContent(text);
-        doc.getDocumentElement().appendChild(e);
-    }
-
-    /**
-     * The activation file for this bus: the installed one with Exec= pointing at the install
-     * tree's corrald plus --config-dir/--runtime-dir, and User=root.
-     */
-    static String activationFile(String installed, Path corrald, Path configDir, Path runtimeDir) {
-        String exec = "Exec=" + corrald + " --config-dir " + configDir + " --runtime-dir " + runtimeDir;
-        StringBuilder b = new StringBuilder();
-        boolean sawExec = false;
-        boolean sawUser = false;
-        for (String line : installed.split("\n", -1)) {
-            if (line.startsWith("Exec=")) {
-                b.append(exec).append('\n');
-                sawExec = true;
-            } else if (line.startsWith("User=")) {
-                b.append("User=root\n");
-                sawUser = true;
-            } else if (!line.isEmpty()) {
-                b.append(line).append('\n');
-            }
-        }
-        if (!sawExec) {
-            b.append(exec).append('\n');
-        }
-        if (!sawUser) {
-            b.append("User=root\n");
-        }
-        return b.toString();
-    }
-
     private static Path socket(Path workdir) {
-        return workdir.resolve("system_bus_socket");
+        return PrivateBusFiles.socket(workdir);
     }
 
     public String address() {
