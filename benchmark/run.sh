@@ -43,6 +43,14 @@ scratch=$(mktemp -d /tmp/corral-bench.XXXXXX)
 chmod 755 "$scratch"
 jar=$(ls benchmark/target/corral-benchmark-*.jar | head -n1)
 
+# The cgroup partitions corrald makes (/machine, machine.slice) stay on a host, as libvirt's
+# /machine does; a benchmark run on a host that had none leaves none (see the end).
+partitions() {
+  ls -d /sys/fs/cgroup/machine /sys/fs/cgroup/machine.slice /sys/fs/cgroup/*/machine \
+    /sys/fs/cgroup/*/machine.slice 2>/dev/null || true
+}
+partitions_before=" $(partitions | tr '\n' ' ') "
+
 # The harness cleans up in a finally block and in a shutdown hook (SIGINT/SIGTERM); the trap
 # forwards an interrupt to it by PID and waits for its clean-up.
 "$java" -cp "$jar:benchmark/target/lib/*" org.corral.benchmark.Bench \
@@ -54,6 +62,12 @@ wait "$pid"
 rc=$?
 set -e
 trap - INT TERM
+for p in $(partitions); do
+  case $partitions_before in
+    *" $p "*) ;;
+    *) rmdir "$p" 2>/dev/null || [ ! -e "$p" ] || echo "bench: left $p: not empty" >&2 ;;
+  esac
+done
 # Only the scratch dir this run created, and only when the harness did not keep it on purpose.
 if [ -d "$scratch" ] && [ "$rc" = 0 ] && [[ " $* " != *" --keep "* ]]; then
   rmdir "$scratch" 2>/dev/null || true
