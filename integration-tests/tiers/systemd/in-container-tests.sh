@@ -156,23 +156,40 @@ else
     mleader=$(machinectl show $n -p Leader --value)
     if [ "$mleader" = "$leader" ]; then pass $t; else fail $t "machined's Leader $mleader is not corral's Leader $leader"; fi
   fi
-  # The open question: did CreateMachineWithNetwork move init out of corral's cgroup?
-  info "corral CgroupPath of $n: $(prop $n CgroupPath)"
+  # corral asked machined for the machine while init waited: init runs in the payload child of
+  # the delegated machine scope, in every controller, under corral's limits.
+  cgpath=$(prop $n CgroupPath)
+  cgpath=${cgpath//\\\\/\\}  # busctl doubles the backslash of systemd's \x2d escapes
+  info "corral CgroupPath of $n: $cgpath"
   info "how corral registered it: $(journalctl -u corral.service --no-pager -o cat | grep -iE 'machined|machine scope|CreateMachine|RegisterMachine' | tail -n 2 | tr '\n' ' ')"
-  r cat /proc/"$leader"/cgroup
   while IFS= read -r line; do info "/proc/$leader/cgroup: $line"; done </proc/"$leader"/cgroup
-  t=machined-init-keeps-corral-cgroups
-  moved=$(awk -F: -v n="$n.corral" '$2 ~ /^(memory|pids|devices|cpu|cpuacct|freezer|blkio|cpuset)$/ && index($3, n) == 0 { printf "%s:%s ", $2, $3 }' /proc/"$leader"/cgroup)
+  t=machined-init-runs-in-payload-of-delegated-scope
+  unit=$(machinectl show $n -p Unit --value)
+  # (through ENVIRON: awk -v would turn the \x2d of the path into '-')
+  moved=$(P="$cgpath" awk -F: '$2 ~ /^(memory|pids|devices|cpu|cpuacct|freezer|blkio|cpuset)$/ && $3 != ENVIRON["P"] { printf "%s:%s ", $2, $3 }' /proc/"$leader"/cgroup)
   memcg=$(awk -F: '$2 == "memory" { print $3 }' /proc/"$leader"/cgroup)
   limit=$(cat /sys/fs/cgroup/memory"$memcg"/memory.limit_in_bytes 2>/dev/null || echo '?')
-  info "memory.limit_in_bytes of init's memory cgroup ($memcg): $limit (the domain says 64 MiB = 67108864)"
+  delegate=$(systemctl show "$unit" -p Delegate --value)
+  info "unit $unit Delegate=$delegate; memory.limit_in_bytes of $memcg: $limit (the domain says 64 MiB = 67108864)"
+  case $cgpath in
+    "/machine.slice/$unit/payload") ;;
+    *) moved="CgroupPath $cgpath is not /machine.slice/$unit/payload $moved" ;;
+  esac
   if [ -n "$moved" ]; then
-    fail $t "init of $n left its $n.corral cgroup in: $moved(memory limit now $limit)"
+    fail $t "init of $n is not in its payload cgroup: $moved(memory limit $limit)"
   elif [ "$limit" != 67108864 ]; then
     fail $t "init's memory cgroup $memcg has limit $limit, not 67108864"
+  elif [ "$delegate" != yes ]; then
+    fail $t "$unit has Delegate=$delegate: systemd may rewrite the payload's limits"
   else
     pass $t
   fi
+  # systemd re-applies the settings of its units on daemon-reload: a limit written into the
+  # scope itself would be reset to unlimited; the delegated payload keeps it.
+  t=payload-limit-survives-daemon-reload
+  r systemctl daemon-reload
+  limit=$(cat /sys/fs/cgroup/memory"$memcg"/memory.limit_in_bytes 2>/dev/null || echo '?')
+  if [ "$limit" = 67108864 ]; then pass $t; else fail $t "after daemon-reload $memcg has limit $limit"; fi
 fi
 
 # ---- 5. audit records reach the host's audit stream ------------------------------------------------
@@ -196,6 +213,8 @@ elif ! r mgr DestroyContainer s $n; then
   fail $t "DestroyContainer: $OUT"
 elif ! wait_for 10 not_in_machines $n; then
   fail $t "$n still in machinectl list 10 s after Destroy"
+elif left=$(ls -d /sys/fs/cgroup/*/machine.slice/machine-mach*.scope 2>/dev/null) && [ -n "$left" ]; then
+  fail $t "cgroups of the machine scope left: $left"
 elif [ ! -f "$AUDIT/unavailable" ] && ! wait_for 5 audit_has "vm=\"$n\"" "op=stop"; then
   fail $t "machine gone, but no op=stop audit record for $n on the host"
 else
@@ -265,6 +284,10 @@ else
       fail $t "Leader $leader died with the restart"
     elif [ "$st" != running ] || [ "$leader2" != "$leader" ]; then
       fail $t "after the restart the service reports State=$st Leader=$leader2 (was running, $leader)"
+    elif ! wait_for 10 sh -c "[ \"\$(machinectl show $n -p Leader --value)\" = $leader ]"; then
+      fail $t "after the restart machined has no machine $n with Leader $leader"
+    elif [ "$(prop $n MachineName)" != $n ]; then
+      fail $t "after the restart MachineName is '$(prop $n MachineName)', not $n"
     elif ! r mgr DestroyContainer s $n || ! wait_for 5 gone "$leader"; then
       fail $t "re-attached container could not be destroyed: $OUT"
     else

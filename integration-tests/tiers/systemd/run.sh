@@ -281,6 +281,11 @@ if [ -z "$LEADER" ]; then
   setup_failed "systemd-nspawn did not start a PID 1 (log above)"
 fi
 inside() { nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+# systemctl needs systemd's private bus socket, which appears a moment after PID 1 starts.
+for _ in $(seq 1 300); do
+  inside test -S /run/systemd/private 2>/dev/null && break
+  sleep 0.1
+done
 state=$(inside timeout 60 systemctl is-system-running --wait 2>&1 || true)
 case $state in
   running) ;;

@@ -15,6 +15,7 @@ import org.corral.config.model.Domain;
 import org.corral.core.Container.StopIntent;
 import org.corral.core.CorralException.Kind;
 import org.corral.core.StateMachine.Reason;
+import org.corral.launcher.ContainerPlanner;
 import org.corral.launcher.ExecProcess;
 import org.corral.launcher.ExitStatus;
 import org.corral.launcher.Launcher;
@@ -389,6 +390,7 @@ public final class Lifecycle {
      */
     public void attachMachines(Machines m) {
         this.machines = m;
+        launcher.useMachineScopes(m);
         List<Machines.Spec> running = new java.util.ArrayList<>();
         java.util.Map<String, java.util.function.Consumer<String>> callbacks = new java.util.HashMap<>();
         for (Container c : registry.list()) {
@@ -407,10 +409,8 @@ public final class Lifecycle {
     }
 
     private static Machines.Spec machineSpec(Container c, Domain live, RunningContainer rc) {
-        String root = live.getDevices().getFilesystems().stream()
-                .filter(f -> "/".equals(f.getTargetDir()) && f.getSource() != null && f.getSource().getDir() != null)
-                .map(f -> f.getSource().getDir()).findFirst().orElse("");
-        return new Machines.Spec(c.name(), live.getUuid(), rc.init().pid(), root, Machines.ifindices(rc.nics()),
+        return new Machines.Spec(c.name(), live.getUuid(), rc.init().pid(), ContainerPlanner.rootDirectory(live),
+                Machines.ifindices(rc.nics()),
                 () -> c.running().orElse(null) == rc && rc.init().isAlive());
     }
 

@@ -49,10 +49,18 @@ public final class ContainerPlanner {
     /**
      * @param blocks  the device and filesystem type of each {@code type='block'|'file'}
      *                filesystem, keyed by target directory (see {@link BlockFilesystems})
+     * @param launcherMovesInit the cgroup does not exist yet: the launcher makes it and moves init
+     *                into it during the pause (machine scopes on systemd hosts)
      */
     public record Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
             boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames,
-            Map<String, BlockFilesystems.BlockMount> blocks) {
+            Map<String, BlockFilesystems.BlockMount> blocks, boolean launcherMovesInit) {
+
+        public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
+                boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames,
+                Map<String, BlockFilesystems.BlockMount> blocks) {
+            this(paths, cgroup, layout, passedFds, pauseBeforeInit, meminfo, owners, fdNames, blocks, false);
+        }
 
         public Context(LaunchPaths paths, ContainerCgroup cgroup, CgroupLayout layout, int passedFds,
                 boolean pauseBeforeInit, Path meminfo, Map<String, Long> owners, List<String> fdNames) {
@@ -212,10 +220,12 @@ public final class ContainerPlanner {
         plan.header("exitfile", ctx.paths().exitFile());
         plan.header("consolelog", ctx.paths().consoleLog());
         plan.header("clone", clone);
-        for (Path procs : ctx.cgroup().procsFiles()) {
-            plan.header("cgroupprocs", procs);
+        if (!ctx.launcherMovesInit()) {
+            for (Path procs : ctx.cgroup().procsFiles()) {
+                plan.header("cgroupprocs", procs);
+            }
         }
-        if (ctx.pauseBeforeInit() || d.getIdmap() != null) {
+        if (ctx.pauseBeforeInit() || ctx.launcherMovesInit() || d.getIdmap() != null) {
             // With <idmap> the Launcher writes init's uid/gid maps during the pause.
             plan.header("pause", 1);
         }
@@ -462,6 +472,12 @@ public final class ContainerPlanner {
 
     static List<Chardev> consoles(Domain d) {
         return d.getDevices().getConsoles();
+    }
+
+    /** The root directory as machined records it: the root filesystem's source dir, else "". */
+    public static String rootDirectory(Domain d) {
+        Filesystem fs = rootFilesystem(d);
+        return fs != null && fs.getSource() != null && fs.getSource().getDir() != null ? fs.getSource().getDir() : "";
     }
 
     static Filesystem rootFilesystem(Domain d) {

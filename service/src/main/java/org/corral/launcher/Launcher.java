@@ -10,6 +10,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,6 +59,7 @@ public final class Launcher {
     private final CgroupManager cgroups;
     private final SupervisorMonitor monitor;
     private final InterfacePlumber plumber;
+    private volatile MachineScopes scopes = MachineScopes.NONE;
 
     public Launcher(Path supervisorBinary, Path runtimeDir, CgroupManager cgroups, SupervisorMonitor monitor,
             InterfacePlumber plumber) {
@@ -70,6 +72,26 @@ public final class Launcher {
 
     public InterfacePlumber plumber() {
         return plumber;
+    }
+
+    /** From now on, containers run in machine scopes where the host has them. */
+    public void useMachineScopes(MachineScopes scopes) {
+        this.scopes = scopes;
+    }
+
+    /** As libvirt: the container's root owns its cgroup (systemd inside can manage it). */
+    private static void chownToMappedRoot(ContainerCgroup cg, Domain live) throws IOException {
+        if (live.getIdmap() != null) {
+            cg.chown(UserNamespace.rootUid(live.getIdmap()), UserNamespace.rootGid(live.getIdmap()));
+        }
+    }
+
+    private static void killQuietly(int pid) {
+        try {
+            Native.kill(pid, 9);
+        } catch (SyscallException e) {
+            // already gone
+        }
     }
 
     public LaunchPaths pathsOf(String name) {
@@ -110,19 +132,26 @@ public final class Launcher {
                 limits = new CgroupLimits(limits.memoryBytes(), limits.memorySoftBytes(), limits.swapHardBytes(),
                         limits.cpuShares(), limits.cpuPeriodUs(), limits.cpuQuotaUs(), limits.blkioWeight(), devices);
             }
-            ContainerCgroup cg = cgroups.create(partition, live.getName(), limits);
-            undo.push(cg::removeQuietly);
-            if (live.getIdmap() != null) {
-                // As libvirt: the container's root owns its cgroup (systemd inside can manage it).
-                cg.chown(UserNamespace.rootUid(live.getIdmap()), UserNamespace.rootGid(live.getIdmap()));
+            // On a systemd host the container runs in the machine scope machined makes during the
+            // pause below; elsewhere in corral's own cgroup, made now and joined by init at clone.
+            Optional<String> scope = scopes.scopeCgroup(live.getName(), partition);
+            ContainerCgroup cg;
+            if (scope.isPresent()) {
+                cg = cgroups.payloadOf(scope.get());
+            } else {
+                cg = cgroups.create(partition, live.getName(), limits);
+                chownToMappedRoot(cg, live);
             }
+            undo.push(cg::removeQuietly);
 
             // Network interfaces and uid/gid maps are made while init waits after clone: the
             // supervisor pauses.
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Idmap idmap = live.getIdmap();
+            boolean pause = nics || idmap != null || scope.isPresent();
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), nics || idmap != null, meminfoFor(live.getName()), sourceOwners(live), fdNames, blocks));
+                    passedFds.size(), pause, meminfoFor(live.getName()), sourceOwners(live), fdNames, blocks,
+                    scope.isPresent()));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
             new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
@@ -137,8 +166,10 @@ public final class Launcher {
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
             String first = awaitHandshake(rc, paths);
-            if ((nics || idmap != null) && first.startsWith("spawned ")) {
+            if (pause && first.startsWith("spawned ")) {
                 int initPid = Integer.parseInt(first.substring("spawned ".length()).trim());
+                // Init waits for "go": a failure from here on must end it, or its cgroup stays busy.
+                undo.push(() -> killQuietly(initPid));
                 if (idmap != null) {
                     // Before the supervisor makes idmapped mounts: they copy these maps.
                     UserNamespace.writeMaps(initPid, idmap);
@@ -149,6 +180,12 @@ public final class Launcher {
                     undo.push(() -> plumber.unplumb(rc.nics()));
                     new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0,
                             "none", rc.nics(), loops).write(paths.stateFile());
+                }
+                if (scope.isPresent()) {
+                    scopes.create(live.getName(), live.getUuid(), initPid, ContainerPlanner.rootDirectory(live),
+                            rc.nics(), partition);
+                    cgroups.createPayload(scope.get(), initPid, limits);
+                    chownToMappedRoot(cg, live);
                 }
                 rc.sendGo();
                 first = awaitHandshake(rc, paths);

@@ -5,38 +5,51 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.corral.core.CorralException;
+import org.corral.launcher.MachineScopes;
+import org.corral.launcher.cgroup.CgroupManager;
+import org.corral.network.PlumbedInterface;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
 import org.freedesktop.dbus.types.UInt32;
+import org.freedesktop.dbus.types.Variant;
 
 /**
  * Registers running containers with systemd-machined, as libvirt's LXC driver does: the machine
  * name is the container's name, class "container", service "corral", the leader is init.
  *
- * <p>First CreateMachineWithNetwork (machined asks systemd for a machine scope), CreateMachine on
- * an older machined. Where there is no systemd to make the scope, RegisterMachineWithNetwork /
- * RegisterMachine register the unit init already runs in: the launcher puts init into
- * {@code machine.slice/corral-<name>.scope} of the unified cgroup hierarchy for that. Every stop
- * undoes it: TerminateMachine for created machines, UnregisterMachine for registered ones, and
- * NoSuchMachine counts as done.
+ * <p>With systemd as init (libvirt's way): while init waits to be released, the launcher asks for
+ * the machine ({@link #create}: CreateMachineWithNetwork, CreateMachine on an older machined);
+ * machined has systemd make a delegated scope, machine-NAME.scope in the partition's slice, and
+ * move init there; the container then runs in the scope's payload child. Registering a container
+ * after its start would instead pull init out of its cgroups and limits, so this is the only way
+ * on such hosts.
  *
- * <p>All calls run on one thread of their own, in the order they were asked for, after the start
- * returned: a start never waits for machined, and the unregistration asked for by an early end
- * always follows the registration. Without machined on the bus, the log says so once and
- * containers run as before.
+ * <p>Without systemd, after the start: RegisterMachineWithNetwork / RegisterMachine register the
+ * unit init already runs in (the launcher puts init into {@code machine.slice/corral-<name>.scope}
+ * of the unified cgroup hierarchy for that). Every stop undoes either: TerminateMachine for
+ * created machines, UnregisterMachine for registered ones, and NoSuchMachine counts as done.
+ *
+ * <p>All calls run on one thread of their own, in the order they were asked for: the
+ * unregistration asked for by an early end always follows the registration. Without machined on
+ * the bus, the log says so once and containers run as before, in corral's own cgroups.
  */
-public final class Machines implements AutoCloseable {
+public final class Machines implements AutoCloseable, MachineScopes {
 
     private static final Logger LOG = LogManager.getLogger(Machines.class);
 
@@ -83,45 +96,144 @@ public final class Machines implements AutoCloseable {
     }
 
     /**
-     * Registers a container that has just started; {@code onChange} hears the machine name once it
-     * is registered (on the machined thread).
+     * A container that has just started: {@code onChange} hears the machine name once it is
+     * registered (on the machined thread). Made during the start on a systemd host; registered
+     * now elsewhere.
      */
     public void register(Spec spec, Consumer<String> onChange) {
         submit(() -> {
-            if (spec.stillRunning().getAsBoolean() && available() && !scopeWouldMoveInit()) {
+            Registration made = registered.get(spec.name());
+            if (made != null && made.leader() == spec.leader()) {
+                onChange.accept(spec.name());
+            } else if (spec.stillRunning().getAsBoolean() && !SYSTEMD_IS_INIT && available()) {
                 register(spec, onChange, true);
             }
         });
     }
 
-    private boolean systemdWarned;
-
     /** PID 1 is systemd (not merely /run/systemd/system present, as in tests without systemd). */
+    private static final boolean SYSTEMD_IS_INIT = systemdIsInit();
+
     private static boolean systemdIsInit() {
         try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/1/comm")).get(0).trim().equals("systemd");
+            return java.nio.file.Files.isDirectory(java.nio.file.Path.of("/run/systemd/system"))
+                    && java.nio.file.Files.readString(java.nio.file.Path.of("/proc/1/comm")).trim().equals("systemd");
         } catch (java.io.IOException | RuntimeException e) {
             return false;
         }
     }
 
-    /**
-     * Under systemd as PID 1, machined's CreateMachine puts init into a machine scope of
-     * systemd's: measured in the systemd test tier, that moves it out of corral's memory, pids,
-     * cpu and devices cgroups, so its limits and device policy stop applying. Until corral runs
-     * its containers inside a delegated machine scope (libvirt's way), it does not register them
-     * there rather than run them unconfined.
-     */
-    private boolean scopeWouldMoveInit() {
-        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/run/systemd/system")) || !systemdIsInit()) {
-            return false;
+    @Override
+    public Optional<String> scopeCgroup(String name, String partition) {
+        if (thread == null || !SYSTEMD_IS_INIT) {
+            return Optional.empty();
         }
-        if (!systemdWarned) {
-            systemdWarned = true;
-            LOG.warn("containers are not registered with machined on this systemd host: its machine scope would "
-                    + "take them out of their cgroups and limits");
+        try {
+            boolean up = onThread(this::available);
+            return up ? Optional.of(sliceCgroup(partition) + "/" + scopeUnit(name)) : Optional.empty();
+        } catch (CorralException e) {
+            return Optional.empty();
         }
-        return true;
+    }
+
+    @Override
+    public void create(String name, String uuid, int leader, String rootDirectory, List<PlumbedInterface> nics,
+            String partition) throws CorralException {
+        Spec spec = new Spec(name, uuid, leader, rootDirectory, ifindices(nics), () -> isAlive(leader));
+        String failure = onThread(() -> {
+            try {
+                createScope(spec, partition, true);
+                LOG.info("container '{}' created with machined in {} (leader {})", name, scopeUnit(name), leader);
+                return null;
+            } catch (BusCall.Failed e) {
+                return e.getMessage();
+            }
+        });
+        if (failure != null) {
+            throw new CorralException(CorralException.Kind.FAILED, "cannot create machine '" + name
+                    + "' with systemd-machined: " + failure);
+        }
+    }
+
+    private void createScope(Spec s, String partition, boolean retry) throws BusCall.Failed {
+        byte[] id = uuidBytes(s.uuid());
+        UInt32 leader = new UInt32(s.leader());
+        List<Object[]> scope = new ArrayList<>();
+        // machined delegates its scopes already; said again so that no systemd version differs.
+        scope.add(new Object[] {"Delegate", new Variant<>(true)});
+        if (!partition.equals(DEFAULT_PARTITION)) {
+            scope.add(new Object[] {"Slice", new Variant<>(sliceUnit(partition))});
+        }
+        try {
+            try {
+                manager("CreateMachineWithNetwork", "sayssusaia(sv)", s.name(), id, SERVICE, CLASS, leader,
+                        s.rootDirectory(), s.ifindices(), scope);
+            } catch (BusCall.Failed e) {
+                if (!e.is(UNKNOWN_METHOD)) {
+                    throw e;
+                }
+                manager("CreateMachine", "sayssusa(sv)", s.name(), id, SERVICE, CLASS, leader, s.rootDirectory(), scope);
+            }
+        } catch (BusCall.Failed e) {
+            Registration existing = lookupQuietly(s.name());
+            if (retry && existing != null && !isAlive(existing.leader())) {
+                // Left over by a container that ended while nobody unregistered it.
+                remove(s.name(), existing.mode());
+                createScope(s, partition, false);
+                return;
+            }
+            throw e;
+        }
+        registered.put(s.name(), new Registration(Mode.CREATED, s.leader()));
+    }
+
+    static final String DEFAULT_PARTITION = "/machine";
+
+    /** machined's unit for a machine: machine-NAME.scope, NAME escaped as systemd escapes. */
+    static String scopeUnit(String name) {
+        return "machine-" + CgroupManager.unitNameEscape(name) + ".scope";
+    }
+
+    /** A partition as a slice, as libvirt maps them: /machine is machine.slice, /machine/a machine-a.slice. */
+    static String sliceUnit(String partition) {
+        List<String> parts = new ArrayList<>();
+        for (String p : partition.split("/")) {
+            if (!p.isEmpty()) {
+                parts.add(CgroupManager.unitNameEscape(p));
+            }
+        }
+        return String.join("-", parts) + ".slice";
+    }
+
+    /** The cgroup path of a slice: systemd nests a-b.slice in a.slice. */
+    static String sliceCgroup(String partition) {
+        String unit = sliceUnit(partition);
+        String[] parts = unit.substring(0, unit.length() - ".slice".length()).split("-");
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length; i++) {
+            path.append('/').append(String.join("-", java.util.Arrays.copyOf(parts, i + 1))).append(".slice");
+        }
+        return path.toString();
+    }
+
+    /** Runs on the machined thread, in order with the registrations, and waits for the answer. */
+    private <T> T onThread(java.util.concurrent.Callable<T> task) throws CorralException {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    answer.complete(task.call());
+                } catch (Exception | Error e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+            return answer.get(BusCall.TIMEOUT_MS + 5_000, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException | TimeoutException | ExecutionException e) {
+            throw new CorralException(CorralException.Kind.FAILED, "machined: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CorralException(CorralException.Kind.FAILED, "interrupted while asking machined");
+        }
     }
 
     /**
@@ -158,6 +270,10 @@ public final class Machines implements AutoCloseable {
                     registered.put(s.name(), existing);
                     onChange.get(s.name()).accept(s.name());
                     LOG.info("container '{}' is still registered with machined", s.name());
+                } else if (SYSTEMD_IS_INIT) {
+                    // A new scope would take init out of the payload cgroup it runs in.
+                    LOG.warn("container '{}' lost its machine (machined restarted?); it runs on unregistered",
+                            s.name());
                 } else {
                     register(s, onChange.get(s.name()), true);
                 }

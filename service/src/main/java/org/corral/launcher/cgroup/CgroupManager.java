@@ -23,6 +23,8 @@ public final class CgroupManager {
     /** Controllers a container cannot do without (libvirt requires the same). */
     static final List<String> REQUIRED_V1 = List.of("cpuacct", "memory", "devices");
     static final String SUFFIX = ".corral";
+    /** The child of a systemd machine scope that holds a container's processes and limits. */
+    public static final String PAYLOAD = "payload";
 
     private final CgroupLayout layout;
 
@@ -42,9 +44,78 @@ public final class CgroupManager {
     /** The cgroup a container had (for clean-up after a restart); the directories may be gone. */
     public ContainerCgroup existing(String relativePath) {
         String last = relativePath.substring(relativePath.lastIndexOf('/') + 1);
+        if (last.equals(PAYLOAD)) {
+            return payloadOf(relativePath.substring(0, relativePath.lastIndexOf('/')));
+        }
         Path unit = last.endsWith(SUFFIX) ? unitDirFor(last.substring(0, last.length() - SUFFIX.length())) : null;
         return new ContainerCgroup(relativePath, dirsFor(relativePath), layout.isUnified(),
                 unit != null && Files.isDirectory(unit) ? unit : null);
+    }
+
+    /** The payload cgroup of a machine scope (made later by {@link #createPayload}). */
+    public ContainerCgroup payloadOf(String scope) {
+        String rel = scope + "/" + PAYLOAD;
+        return new ContainerCgroup(rel, dirsFor(rel), layout.isUnified(), null, scopeDirsOf(scope));
+    }
+
+    /**
+     * A scope's directories in the v1 hierarchies: corral made them where systemd does not manage
+     * the controller (freezer, cpuset), and systemd leaves some of its own behind (cpuacct mounted
+     * on its own, measured in the systemd tier). Removing an empty one is harmless either way:
+     * systemd tracks the scope in its own hierarchy. On v2 the scope is systemd's alone.
+     */
+    private List<Path> scopeDirsOf(String scope) {
+        if (layout.isUnified()) {
+            return List.of();
+        }
+        List<Path> out = new ArrayList<>();
+        for (Path h : layout.v1Hierarchies()) {
+            out.add(h.resolve(scope.substring(1)));
+        }
+        return out;
+    }
+
+    /**
+     * Makes the payload cgroup below a machine scope systemd has just made, moves init (waiting to
+     * be released) into it and writes the limits. On v2 init must leave the scope before the
+     * scope may enable controllers for its children (no processes in inner cgroups).
+     */
+    public ContainerCgroup createPayload(String scope, int initPid, CgroupLimits limits) throws CorralException {
+        checkControllers();
+        ContainerCgroup cg = payloadOf(scope);
+        try {
+            for (Path dir : cg.directories()) {
+                Path root = hierarchyRootOf(dir, cg.relativePath());
+                // systemd makes the scope only in the hierarchies it manages (not freezer, cpuset...).
+                Path p = root;
+                for (String part : cg.relativePath().substring(1).split("/")) {
+                    p = p.resolve(part);
+                    if (!Files.isDirectory(p)) {
+                        try {
+                            Files.createDirectory(p);
+                        } catch (FileAlreadyExistsException e) {
+                            // made concurrently
+                        }
+                    }
+                    if (isCpuset(root)) {
+                        inheritCpuset(p);
+                    }
+                }
+            }
+            for (Path procs : cg.procsFiles()) {
+                write(procs, Integer.toString(initPid));
+            }
+            if (layout.isUnified()) {
+                V2Limits.enableControllers(cg.directories().get(0).getParent(), layout.v2Controllers());
+                V2Limits.apply(cg.directories().get(0), limits);
+            } else {
+                V1Limits.apply(layout, cg.relativePath(), limits);
+            }
+            return cg;
+        } catch (IOException e) {
+            throw new CorralException(Kind.FAILED, "cannot set up cgroup " + cg.relativePath() + " in machine scope "
+                    + scope + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -60,7 +131,7 @@ public final class CgroupManager {
     }
 
     /** systemd's unit_name_escape: [A-Za-z0-9:_.] stay (but a leading '.'), anything else is \xNN. */
-    static String unitNameEscape(String s) {
+    public static String unitNameEscape(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

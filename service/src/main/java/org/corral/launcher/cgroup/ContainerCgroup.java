@@ -22,21 +22,36 @@ public final class ContainerCgroup {
     private final boolean unified;
     /** Hybrid hosts: machine.slice/corral-NAME.scope in the unified hierarchy (for machined), or null. */
     private final Path unitDir;
+    /**
+     * Parents to remove once empty: a machine scope's directories in the hierarchies that
+     * systemd does not manage and so does not remove with the scope.
+     */
+    private final List<Path> emptyParents;
 
     ContainerCgroup(String relativePath, List<Path> dirs, boolean unified) {
         this(relativePath, dirs, unified, null);
     }
 
     ContainerCgroup(String relativePath, List<Path> dirs, boolean unified, Path unitDir) {
+        this(relativePath, dirs, unified, unitDir, List.of());
+    }
+
+    ContainerCgroup(String relativePath, List<Path> dirs, boolean unified, Path unitDir, List<Path> emptyParents) {
         this.relativePath = relativePath;
         this.dirs = List.copyOf(dirs);
         this.unified = unified;
         this.unitDir = unitDir;
+        this.emptyParents = List.copyOf(emptyParents);
     }
 
     /** The unit cgroup init also joins on hybrid hosts, so that machined finds its unit. */
     public java.util.Optional<Path> unitDirectory() {
         return java.util.Optional.ofNullable(unitDir);
+    }
+
+    /** Directories removed after the container's own once they are empty. */
+    List<Path> emptyParents() {
+        return emptyParents;
     }
 
     /** The path inside each hierarchy, as /proc/PID/cgroup shows it. */
@@ -140,6 +155,13 @@ public final class ContainerCgroup {
         }
         if (last != null) {
             throw last;
+        }
+        for (Path p : emptyParents) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // still in use (systemd's own scope files, or removed by systemd meanwhile)
+            }
         }
     }
 
