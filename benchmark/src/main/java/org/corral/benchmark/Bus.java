@@ -22,6 +22,8 @@ final class Bus {
     final Path configDir;
     final Path runtimeDir;
     final String address;
+    /** corrald's class archive cache, in the scratch dir (see usr/lib/corral/jvm-cds.sh). */
+    final Path daemonCache;
     private Process daemon;
 
     Bus(Path dir) {
@@ -30,6 +32,7 @@ final class Bus {
         this.configDir = dir.resolve("containers");
         this.runtimeDir = dir.resolve("run");
         this.address = "unix:path=" + socket;
+        this.daemonCache = dir.resolve("daemon-cache");
     }
 
     void start(Path installRoot, Path corrald, String java) throws IOException {
@@ -52,6 +55,7 @@ final class Bus {
                 .redirectError(dir.resolve("dbus-daemon.err").toFile());
         pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", address);
         pb.environment().put("CORRAL_JAVA", java);
+        pb.environment().put("CORRAL_CACHE_DIR", daemonCache.toString());
         pb.environment().remove("DBUS_SESSION_BUS_ADDRESS");
         daemon = pb.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -16,7 +16,8 @@ import org.junit.platform.launcher.LauncherSessionListener;
  * every v1 hierarchy and machine.slice in the unified one. corrald keeps them, as libvirt keeps
  * its /machine, because they belong to the host; a test run on a machine that had none must
  * leave none. Partitions that existed before the run are never touched, and a partition that
- * still holds a cgroup is reported, not removed (rmdir refuses it anyway).
+ * still holds a cgroup is reported, not removed (rmdir refuses it anyway). Before that, a
+ * background class archive dump of the suite's corrald cache still running is ended.
  */
 public final class CgroupPartitionCleanup implements LauncherSessionListener {
     private List<Path> existing = List.of();
@@ -28,6 +29,13 @@ public final class CgroupPartitionCleanup implements LauncherSessionListener {
 
     @Override
     public void launcherSessionClosed(LauncherSession session) {
+        // A class archive dump that a service start left running in the background (corrald's
+        // wrapper, see jvm-cds.sh): the last of the run's processes.
+        for (long pid : Processes.withEnvironment("CORRAL_CACHE_DIR", Install.daemonCache().toString())) {
+            if (pid != ProcessHandle.current().pid()) {
+                Processes.kill(pid);
+            }
+        }
         for (Path p : partitions()) {
             if (existing.contains(p)) {
                 continue;

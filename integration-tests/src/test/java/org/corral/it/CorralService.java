@@ -77,7 +77,7 @@ public final class CorralService implements AutoCloseable {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", bus.address());
-        pb.environment().put("CORRAL_JAVA", Install.java());
+        pb.environment().putAll(Install.daemonEnvironment());
         pb.environment().remove("DBUS_SESSION_BUS_ADDRESS");
         Process p;
         try {

@@ -83,6 +83,21 @@ public final class Install {
         return root.resolve("usr/lib/systemd/system/corral.service");
     }
 
+    /**
+     * What corrald started by a test gets besides the bus address: the java the tests run on, and
+     * a class archive cache of the build's own (next to the install root, so the suite's services
+     * start from a warm archive without touching the host's /var/cache/corral).
+     */
+    public static java.util.Map<String, String> daemonEnvironment() {
+        return java.util.Map.of("CORRAL_JAVA", java(), "CORRAL_CACHE_DIR", daemonCache().toString());
+    }
+
+    /** The class archive cache of {@link #daemonEnvironment}. */
+    public static Path daemonCache() {
+        String dir = System.getProperty("corral.install.root", "target/install-root");
+        return Path.of(dir).toAbsolutePath().normalize().resolveSibling("jvm-cache");
+    }
+
     /** The java the tests run on, handed to corrald as CORRAL_JAVA. */
     public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();

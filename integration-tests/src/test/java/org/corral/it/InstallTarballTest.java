@@ -99,8 +99,8 @@ class InstallTarballTest {
     void tarballHoldsTheServiceAndItsRuntimeJarsOnly() {
         Set<String> jars = new HashSet<>();
         for (String path : tarEntries().keySet()) {
-            if (path.startsWith("usr/lib/corral/") && !path.endsWith("/")) {
-                assertTrue(path.endsWith(".jar"), "only jars in usr/lib/corral: " + path);
+            if (path.startsWith("usr/lib/corral/") && !path.endsWith("/") && !path.equals("usr/lib/corral/jvm-cds.sh")) {
+                assertTrue(path.endsWith(".jar"), "only jars (and jvm-cds.sh) in usr/lib/corral: " + path);
                 jars.add(path.substring("usr/lib/corral/".length()));
             }
         }
@@ -111,7 +111,8 @@ class InstallTarballTest {
             assertTrue(jars.contains(jar), jar + " is installed; jars: " + jars);
         }
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("junixsocket-common-")), "junixsocket is installed: " + jars);
-        assertTrue(jars.stream().anyMatch(j -> j.startsWith("log4j-core-")), "log4j is installed: " + jars);
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith("log4j-api-")), "the Log4j API is installed: " + jars);
+        assertTrue(jars.stream().noneMatch(j -> j.startsWith("log4j-core-")), "org.corral.log is the backend: " + jars);
         assertTrue(jars.stream().noneMatch(j -> j.startsWith("junit") || j.startsWith("opentest4j")),
                 "no test jars: " + jars);
         assertTrue(jars.stream().noneMatch(j -> j.startsWith("dbus-java-transport-jnr")),
@@ -136,15 +137,17 @@ class InstallTarballTest {
     }
 
     private static List<String> expectedArgs(Path libDir, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of(extra));
-        // corral-service's jar first (its D-Bus socket provider must win), then every jar.
-        String serviceJar;
-        try (var jars = Files.list(libDir)) {
-            serviceJar = jars.filter(p -> p.getFileName().toString().startsWith("corral-service-"))
-                    .map(Path::toString).findFirst().orElseThrow();
+        List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-Xss512k"));
+        args.addAll(List.of(extra));
+        // corral-service's jar first (its D-Bus socket provider must win), then every jar by name.
+        List<String> jars;
+        try (var list = Files.list(libDir)) {
+            jars = list.map(Path::toString).filter(n -> n.endsWith(".jar")).sorted().toList();
         }
-        args.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-cp", serviceJar + ":" + libDir + "/*", "org.corral.daemon.Main"));
+        List<String> cp = new ArrayList<>(jars.stream().filter(n -> n.contains("/corral-service-")).toList());
+        cp.addAll(jars.stream().filter(n -> !n.contains("/corral-service-")).toList());
+        args.addAll(List.of("-cp", String.join(":", cp), "org.corral.daemon.Main"));
         return args;
     }
 
@@ -152,11 +155,24 @@ class InstallTarballTest {
     void wrapperExecsJavaFromCorralJavaWithOptionsAndJarsBesideIt() throws IOException {
         Path java = fakeJava("alt");
         Cli.Result r = Cli.exec(List.of(install.corrald().toString(), "--config-dir", "/c d", "--runtime-dir", "/r"),
-                Map.of("CORRAL_JAVA", java.toString(), "CORRAL_JAVA_OPTS", "-Xmx64m -Dcorral.x=*"),
+                Map.of("CORRAL_JAVA", java.toString(), "CORRAL_JAVA_OPTS", "-Xmx64m -Dcorral.x=*", "CORRAL_DAEMON_CDS", "0"),
                 Duration.ofSeconds(30)).assertSuccess();
         List<String> expected = expectedArgs(install.libDir().toRealPath(), "-Xmx64m", "-Dcorral.x=*");
         expected.addAll(List.of("--config-dir", "/c d", "--runtime-dir", "/r"));
-        assertEquals(expected, List.of(r.stdout().split("\n")));
+        assertEquals(expected, canonicalClassPath(List.of(r.stdout().split("\n"))));
+    }
+
+    /** The arguments with the -cp value's jars after the first in name order (the shell's glob order is its locale's). */
+    private static List<String> canonicalClassPath(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        int cp = out.indexOf("-cp");
+        if (cp >= 0 && cp + 1 < out.size()) {
+            List<String> jars = new ArrayList<>(List.of(out.get(cp + 1).split(":")));
+            List<String> rest = new ArrayList<>(jars.subList(1, jars.size()));
+            rest.sort(null);
+            out.set(cp + 1, jars.get(0) + (rest.isEmpty() ? "" : ":" + String.join(":", rest)));
+        }
+        return out;
     }
 
     @Test
@@ -171,10 +187,10 @@ class InstallTarballTest {
         Files.createSymbolicLink(link, corrald);
         for (Path started : List.of(corrald, link)) {
             Cli.Result r = Cli.exec(List.of("env", "-u", "CORRAL_JAVA", "-u", "CORRAL_JAVA_OPTS", "PATH=" + path,
-                    started.toString(), "x"), Map.of(), Duration.ofSeconds(30)).assertSuccess();
+                    "CORRAL_DAEMON_CDS=0", started.toString(), "x"), Map.of(), Duration.ofSeconds(30)).assertSuccess();
             List<String> expected = expectedArgs(destdir.resolve("usr/lib/corral").toRealPath());
             expected.add("x");
-            assertEquals(expected, List.of(r.stdout().split("\n")), "started as " + started);
+            assertEquals(expected, canonicalClassPath(List.of(r.stdout().split("\n"))), "started as " + started);
         }
     }
 

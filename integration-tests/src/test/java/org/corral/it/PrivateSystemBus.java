@@ -98,7 +98,7 @@ public final class PrivateSystemBus implements AutoCloseable {
                     .redirectOutput(workdir.resolve("dbus-daemon.out").toFile())
                     .redirectError(workdir.resolve("dbus-daemon.err").toFile());
             pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=" + socket(workdir));
-            pb.environment().put("CORRAL_JAVA", Install.java());
+            pb.environment().putAll(Install.daemonEnvironment());
             PrivateSystemBus bus = new PrivateSystemBus(workdir, pb.start(), holder);
             bus.awaitReady();
             return bus;

@@ -1,15 +1,15 @@
 package org.corral.daemon;
 
-/**
- * corrald's entry point. Chooses the log format before anything touches Log4j: under systemd
- * (JOURNAL_STREAM set) lines carry syslog priority prefixes that journald understands.
- */
+/** corrald's entry point: the settings from the command line, then the daemon's life. */
 public final class Main {
 
     private Main() {
     }
 
     public static void main(String[] args) {
+        // Before anything logs: corral's own Log4j backend, even when an old install left a
+        // log4j-core jar beside the others (it would win on priority, unconfigured).
+        System.setProperty("log4j.provider", org.corral.log.LineLogProvider.class.getName());
         Settings settings;
         try {
             settings = Settings.parse(args, System.getenv());
@@ -21,12 +21,6 @@ public final class Main {
             System.exit(e.getMessage() == null ? 0 : 2);
             return;
         }
-        if (System.getProperty("log4j2.configurationFile") == null) {
-            boolean journal = System.getenv("JOURNAL_STREAM") != null;
-            System.setProperty("log4j2.configurationFile", journal ? "log4j2-journal.properties" : "log4j2.properties");
-        }
-        // Start-up cost matters for bus activation: no JMX beans for Log4j.
-        System.setProperty("log4j2.disableJmx", "true");
         System.exit(new Daemon(settings).run());
     }
 }
