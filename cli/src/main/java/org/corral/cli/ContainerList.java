@@ -1,6 +1,8 @@
 package org.corral.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -14,7 +16,8 @@ import org.corral1.ContainerEntry;
  * unit files run most, and building picocli's command model costs about 70 ms of the start-up
  * (docs/benchmarks.md). {@link #runIfPlain} handles exactly the command lines it fully
  * understands and leaves every other one (help, typos, repeated options) to picocli, so the
- * messages and exit statuses stay picocli's. This class must not touch picocli.
+ * messages and exit statuses stay picocli's; and it talks to the bus through {@link DirectBus},
+ * not dbus-java, when the address is a plain socket path. This class must not touch picocli.
  */
 final class ContainerList {
     private ContainerList() {
@@ -25,35 +28,65 @@ final class ContainerList {
         return !state.equals("shutoff") && !state.equals("crashed");
     }
 
-    /** Prints the table (or only the names) to {@code out}; returns the exit status. */
-    static int print(Bus bus, boolean all, boolean namesOnly, PrintStream out) {
-        List<ContainerEntry> entries = bus.manager().ListContainers();
-        Table t = new Table("Id", "Name", "State");
-        StringBuilder names = new StringBuilder();
-        for (ContainerEntry e : entries) {
-            boolean active = active(e.getState());
-            if (!all && !active) {
-                continue;
-            }
-            if (namesOnly) {
-                names.append(e.getName()).append('\n');
-                continue;
-            }
-            String id = active ? leader(bus, e.getPath().getPath()) : "-";
-            t.add(id, e.getName(), e.getState());
-        }
-        out.print(namesOnly ? names : t.render() + "\n");
-        return 0;
+    /** Where the figures come from: dbus-java's {@link Bus}, or {@link DirectBus} on the fast path. */
+    interface Source {
+        /** (name, uuid, state, object path) per container, sorted by name. */
+        List<String[]> containers();
+
+        /** Each container's Leader, "-" for none, in the order of {@code paths}. */
+        List<String> leaders(List<String> paths);
     }
 
-    private static String leader(Bus bus, String path) {
-        try {
-            String s = String.valueOf(bus.containerProperty(path, "Leader"));
-            return s.equals("0") ? "-" : s;
-        } catch (BusError e) {
-            // gone or stopped meanwhile
-            return "-";
+    static Source of(Bus bus) {
+        return new Source() {
+            @Override
+            public List<String[]> containers() {
+                List<String[]> out = new ArrayList<>();
+                for (ContainerEntry e : bus.manager().ListContainers()) {
+                    out.add(new String[] {e.getName(), e.getUuid(), e.getState(), e.getPath().getPath()});
+                }
+                return out;
+            }
+
+            @Override
+            public List<String> leaders(List<String> paths) {
+                List<String> out = new ArrayList<>();
+                for (String path : paths) {
+                    try {
+                        String s = String.valueOf(bus.containerProperty(path, "Leader"));
+                        out.add(s.equals("0") ? "-" : s);
+                    } catch (BusError e) {
+                        out.add("-"); // gone or stopped meanwhile
+                    }
+                }
+                return out;
+            }
+        };
+    }
+
+    /** Prints the table (or only the names) to {@code out}; returns the exit status. */
+    static int print(Source source, boolean all, boolean namesOnly, PrintStream out) {
+        List<String[]> shown = new ArrayList<>();
+        for (String[] e : source.containers()) {
+            if (all || active(e[2])) {
+                shown.add(e);
+            }
         }
+        if (namesOnly) {
+            StringBuilder names = new StringBuilder();
+            shown.forEach(e -> names.append(e[0]).append('\n'));
+            out.print(names);
+            return 0;
+        }
+        List<String> activePaths = new ArrayList<>();
+        shown.stream().filter(e -> active(e[2])).forEach(e -> activePaths.add(e[3]));
+        Iterator<String> leaders = source.leaders(activePaths).iterator();
+        Table t = new Table("Id", "Name", "State");
+        for (String[] e : shown) {
+            t.add(active(e[2]) ? leaders.next() : "-", e[0], e[2]);
+        }
+        out.print(t.render() + "\n");
+        return 0;
     }
 
     /**
@@ -88,8 +121,14 @@ final class ContainerList {
         if (!verb) {
             return null;
         }
-        try (Bus connection = Bus.connect(Bus.address(bus, env))) {
-            return print(connection, all, namesOnly, out);
+        String address = Bus.address(bus, env);
+        try (DirectBus direct = DirectBus.connectIfSimple(address)) {
+            if (direct != null) {
+                return print(direct, all, namesOnly, out);
+            }
+            try (Bus connection = Bus.connect(address)) {
+                return print(of(connection), all, namesOnly, out);
+            }
         } catch (RuntimeException e) {
             new ErrorPrinter(err).print(e, verbose);
             return ErrorPrinter.FAILED;

@@ -17,6 +17,6 @@ final class ListCommand extends Verb {
 
     @Override
     int run(Bus bus) {
-        return ContainerList.print(bus, all, namesOnly, out());
+        return ContainerList.print(ContainerList.of(bus), all, namesOnly, out());
     }
 }

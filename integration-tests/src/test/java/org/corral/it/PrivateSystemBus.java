@@ -50,6 +50,15 @@ public final class PrivateSystemBus implements AutoCloseable {
     }
 
     /**
+     * A bus without activation that lets a message carry up to {@code maxMessageUnixFds} fds
+     * (the system bus's limit is 16, enforced by dbus-daemon before a call reaches the service):
+     * for the service's own check of the fds it is passed.
+     */
+    public static PrivateSystemBus withoutActivationAllowingFds(Install install, int maxMessageUnixFds) {
+        return start(install, false, false, "<limit name=\"max_message_unix_fds\">" + maxMessageUnixFds + "</limit>\n");
+    }
+
+    /**
      * A bus without activation in a private mount namespace with a tmpfs on /run (notes section
      * 2): it also listens on /run/dbus/system_bus_socket there, so tools run inside need no
      * address; polkitd, machined and corrald are started inside with {@link #namespacePrefix}.
@@ -65,6 +74,10 @@ public final class PrivateSystemBus implements AutoCloseable {
     }
 
     private static PrivateSystemBus start(Install install, boolean activation, boolean namespaced) {
+        return start(install, activation, namespaced, "");
+    }
+
+    private static PrivateSystemBus start(Install install, boolean activation, boolean namespaced, String extraConfig) {
         Path workdir = null;
         Process holder = null;
         try {
@@ -89,6 +102,7 @@ public final class PrivateSystemBus implements AutoCloseable {
                 holder = startHolder(workdir);
                 command.addAll(prefixFor(holder.pid()));
             }
+            config = config.replace("</busconfig>", extraConfig + "</busconfig>");
             Files.writeString(conf, config);
 
             command.addAll(List.of("dbus-daemon", "--config-file=" + conf, "--nofork",

@@ -162,6 +162,9 @@ class CorralctlInstallTest {
                     "list takes its picocli-free path");
             // (Verifying Corralctl loads a few of picocli's exception types; its model is never built.)
             assertTrue(classes.lines().noneMatch(l -> l.contains(" picocli.CommandLine source")), "list builds no picocli model");
+            assertTrue(classes.contains("org.corral.cli.DirectBus source: shared objects file"), "list calls through DirectBus");
+            assertTrue(classes.lines().noneMatch(l -> l.contains(" org.freedesktop.dbus.connections.impl.DBusConnection ")),
+                    "list opens no dbus-java connection");
 
             // A stale archive (other jars) is ignored silently.
             Cli.Result other = Cli.exec(list, Map.of("CORRAL_JAVA", Install.java(), "DBUS_SYSTEM_BUS_ADDRESS", bus.address(),

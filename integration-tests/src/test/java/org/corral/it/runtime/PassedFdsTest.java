@@ -122,6 +122,29 @@ class PassedFdsTest extends SharedRigTest {
         assertEquals("shutoff", rig.state(name));
     }
 
+    /**
+     * The system bus drops a client that sends more than 16 fds in one message before the call
+     * reaches corral (above). On a bus that lets 17 through, corral itself refuses them by name.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void seventeenFdsThroughABusThatAllowsThemGetInvalidArgsFromTheService() {
+        try (Rig own = Rig.onBus(org.corral.it.PrivateSystemBus.withoutActivationAllowingFds(
+                org.corral.it.Install.fromBuild(), 32))) {
+            String name = own.track("rt-fds17");
+            BusyboxRoot root = own.newRoot();
+            own.define(LxcXml.named(name).root(root).init(root.script("init.sh", "while :; do sleep 1; done\n")));
+            Cli.Result r = own.cli().python("""
+                    import os
+                    fds = [os.pipe()[0] for i in range(17)]
+                    container(sys.argv[1]).Start(dbus.Array([dbus.types.UnixFd(f) for f in fds], signature='h'), dbus.UInt32(0))
+                    """, Domains.path(name));
+            assertEquals("org.freedesktop.DBus.Error.InvalidArgs", Rig.errorName(r), r.describe());
+            assertTrue(r.stderr().contains("at most 16 file descriptors can be passed, not 17"), r.describe());
+            assertEquals("shutoff", own.state(name), "nothing started");
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void gdbusHandleWithoutAnFdIsRefusedAndTheServiceSurvives() {
