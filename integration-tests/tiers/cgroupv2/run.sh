@@ -17,6 +17,7 @@
 #   CORRAL_TIER_BOOT_TIMEOUT  seconds until the tests must have started in the VM (default 420)
 #   CORRAL_TIER_VM_TIMEOUT    seconds the VM may run in all (default 900)
 #   CORRAL_TIER_KEEP=1        keep the work directory (console and results logs) after the run
+#   CORRAL_TIER_APPEND        more kernel arguments (e.g. systemd.show_status=1 to see units on ttyS0)
 #
 # What it does, following shared/notes/test-environments.md section 9: installs its host tools
 # when missing (qemu-system-x86, debootstrap, ...); builds or reuses the cached tree (with
@@ -183,9 +184,13 @@ if [ ! -f "$image/disk.img" ]; then
     tail -n 15 "$WORKDIR/build-image.log" | sed 's/^/  build-image: /'
     setup_failed "build-image.sh failed (log above; delete $cached to rebuild the tree)"
   fi
-  rm -rf "$image"
-  mv "$ibuild" "$image"
-  log "cached $image ($(du -sh "$image" | cut -f1) on disk) in $(secs "$t") s"
+  if [ -f "$image/disk.img" ]; then
+    log "a concurrent run cached $image meanwhile: using that one"
+  else
+    rm -rf "$image"
+    mv -T "$ibuild" "$image"
+    log "cached $image ($(du -sh "$image" | cut -f1) on disk) in $(secs "$t") s"
+  fi
 else
   log "using cached VM image $image"
 fi
@@ -204,7 +209,7 @@ boot_t=$(date +%s%N)
 log "booting the VM (TCG, 2 vCPUs, 2 GiB; boot timeout ${BOOT_TIMEOUT}s, VM timeout ${VM_TIMEOUT}s)"
 TMPDIR=$WORKDIR qemu-system-x86_64 -name corral-cgroupv2-tier -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
   -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 quiet loglevel=3 systemd.show_status=0 panic=-1" \
+  -append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 quiet loglevel=3 systemd.show_status=0 panic=-1 ${CORRAL_TIER_APPEND:-}" \
   -drive file="$image/disk.img",if=virtio,format=raw,snapshot=on \
   -virtfs local,path=$JDK,mount_tag=jvm,security_model=none,readonly=on \
   -virtfs local,path=$JDK_CONF,mount_tag=javaconf,security_model=none,readonly=on \
