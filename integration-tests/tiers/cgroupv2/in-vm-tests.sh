@@ -78,7 +78,9 @@ CLEANUP_PROBLEMS=()
 create() {
   local n=$1 cg
   if ! r mgr CreateXML sahu "$2" 0 0; then
-    info "corral's log: $(journalctl -u corral.service --no-pager -o cat -n 3 | tail -c 400 | tr '\n' ' ')"
+    # The error the caller gets may be cut short (a refused BPF program brings the verifier's
+    # dump); the service's log has the end of it, with the errno.
+    OUT="$(short "$OUT") | corral's log ends: $(journalctl -u corral.service --no-pager -o cat -n 3 | tail -c 200 | tr '\n' ' ')"
     return 1
   fi
   CPATH[$n]=$(sed -n 's/^o "\(.*\)"$/\1/p' <<<"$OUT")
@@ -178,7 +180,7 @@ while :; do sleep 1; done
 EOF
 )
 if ! create $n "$(domain $n 32768 "$init")"; then
-  fail memory-max "CreateXML $n: $(short "$OUT")"
+  fail memory-max "CreateXML $n: $OUT"
   fail memory-oom-kill "$n did not start"
 else
   d=${CGDIR[$n]}
@@ -237,7 +239,7 @@ EOF
 )
 xml=$(domain $n 65536 "$init" "" "<features><capabilities policy='default'><mknod state='on'/></capabilities></features>")
 if ! create $n "$xml"; then
-  for t in devices-allowed devices-block-refused devices-mem-refused devices-allowed-numbers; do fail $t "CreateXML $n: $(short "$OUT")"; done
+  for t in devices-allowed devices-block-refused devices-mem-refused devices-allowed-numbers; do fail $t "CreateXML $n: $OUT"; done
 else
   if ! wait_for 60 has "$o/done"; then
     for t in devices-allowed devices-block-refused devices-mem-refused devices-allowed-numbers; do fail $t "init of $n did not finish its checks in 60 s"; done
@@ -274,7 +276,7 @@ EOF
 )
 xml=$(domain $n 65536 "$init" "<blkiotune><weight>500</weight></blkiotune><cputune><shares>512</shares><period>100000</period><quota>50000</quota></cputune>")
 if ! create $n "$xml"; then
-  for t in cpu-weight cpu-max cpu-max-throttles io-weight; do fail $t "CreateXML $n: $(short "$OUT")"; done
+  for t in cpu-weight cpu-max cpu-max-throttles io-weight; do fail $t "CreateXML $n: $OUT"; done
 else
   d=${CGDIR[$n]}
   info "$n: cgroup.controllers=$(cat "$d/cgroup.controllers"); parent subtree_control=$(cat "$(dirname "$d")/cgroup.subtree_control")"
@@ -316,7 +318,7 @@ EOF
 # the container's cgroup itself, as such a verb would, and checks that Destroy still works.
 info "suspend/resume methods of org.corral1.Manager: $(busctl --timeout=120 introspect org.corral1 /org/corral1 org.corral1.Manager 2>/dev/null | awk '$2 == "method" { print $1 }' | grep -i -E 'suspend|resume|freeze' | xargs)"
 if ! create $n "$(domain $n 65536 "$init")"; then
-  fail freezer "CreateXML $n: $(short "$OUT")"; fail destroy-frozen "$n did not start"
+  fail freezer "CreateXML $n: $OUT"; fail destroy-frozen "$n did not start"
 else
   d=${CGDIR[$n]}
   frozen() { grep -qx 'frozen 1' "$d/cgroup.events"; }
@@ -373,7 +375,7 @@ EOF
 )
 xml=$(domain $n 65536 "$init" "" "" "<filesystem type='ram'><source usage='32768' units='KiB'/><target dir='/ram'/></filesystem>")
 if ! create $n "$xml"; then
-  for t in stats-figures exec-joins-cgroup exec-bare-name stats-follow; do fail $t "CreateXML $n: $(short "$OUT")"; done
+  for t in stats-figures exec-joins-cgroup exec-bare-name stats-follow; do fail $t "CreateXML $n: $OUT"; done
 else
   t=stats-figures
   r corralctl stats $n
@@ -440,7 +442,7 @@ EOF
 )
 t=meminfo-memtotal
 if ! create $n "$(domain $n 49152 "$init")"; then
-  fail $t "CreateXML $n: $(short "$OUT")"
+  fail $t "CreateXML $n: $OUT"
 elif ! wait_for 60 has "$OUTS/$n/meminfo"; then
   fail $t "init of $n wrote no /out/meminfo in 60 s"
 else
