@@ -46,6 +46,8 @@ setup_failed() {
   RESULT="0 passed, 1 failed"
   exit 1
 }
+# Until the clean-up below takes over: the closing line alone.
+trap 'echo "$RESULT"' EXIT
 
 [ "$(id -u)" = 0 ] || setup_failed "must run as root"
 
@@ -67,6 +69,16 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v zstd >/dev/null || need+=(zstd)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 [ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 || need+=(busybox-static)
+tarball=${1:-}
+[ -n "$tarball" ] || tarball=$(ls "$repo"/dist/target/corral-*.tar.gz 2>/dev/null | head -n1 || true)
+if [ -z "$tarball" ]; then
+  # It will be built: Maven, a JDK and the C compiler for corral-supervisor.
+  command -v mvn >/dev/null || need+=(maven)
+  command -v gcc >/dev/null || need+=(gcc)
+  command -v make >/dev/null || need+=(make)
+  [ -f /usr/include/stdio.h ] || need+=(libc6-dev)
+  [ -x $JDK/bin/javac ] || need+=(openjdk-17-jdk-headless)
+fi
 [ -x $JDK/bin/java ] || need+=(openjdk-17-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[cgroupv2-tier] installing host tools: ${need[*]}"
@@ -81,14 +93,10 @@ fi
 [ -x $JDK/bin/java ] || setup_failed "$JDK/bin/java is missing (openjdk-17-jre-headless)"
 [ -d $JDK_CONF ] || setup_failed "$JDK_CONF is missing (the JDK's conf/ links into it)"
 
-tarball=${1:-}
 if [ -z "$tarball" ]; then
-  tarball=$(ls "$repo"/dist/target/corral-*.tar.gz 2>/dev/null | head -n1 || true)
-  if [ -z "$tarball" ]; then
-    log "no dist/target/corral-*.tar.gz: building it (mvn -B -q package -DskipTests)"
-    (cd "$repo" && mvn -B -q package -DskipTests) || setup_failed "mvn package failed"
-    tarball=$(ls "$repo"/dist/target/corral-*.tar.gz | head -n1)
-  fi
+  log "no dist/target/corral-*.tar.gz: building it (mvn -B -q package -DskipTests)"
+  (cd "$repo" && mvn -B -q package -DskipTests) || setup_failed "mvn package failed"
+  tarball=$(ls "$repo"/dist/target/corral-*.tar.gz | head -n1)
 fi
 [ -f "$tarball" ] || setup_failed "install tarball $tarball not found"
 
@@ -102,6 +110,9 @@ mirror=${mirror:-http://deb.debian.org/debian}
 WORKDIR=$(mktemp -d /var/tmp/corral-cgroupv2-tier.XXXXXX)
 QEMU_PID=
 BUILD_DIRS=()
+
+# Mount points at or below a directory (mountinfo escapes blanks, which our paths have none of).
+below() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
 
 cleanup() {
   local rc=$? cleanup_bad=0
@@ -117,11 +128,11 @@ cleanup() {
   local d m
   for d in "${BUILD_DIRS[@]}" "$WORKDIR"; do
     # debootstrap mounts proc and sys in its target; a failed run may leave them.
-    for m in $(awk -v d="$d" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    for m in $(below "$d" | sort -r); do
       umount "$m" 2>/dev/null || umount -l "$m"
     done
-    if grep -q " $d" /proc/self/mountinfo; then
-      log "WARNING: mounts left below $d:"; grep " $d" /proc/self/mountinfo; rc=1; cleanup_bad=1
+    if [ -n "$(below "$d")" ]; then
+      log "WARNING: mounts left below $d: $(below "$d" | xargs)"; rc=1; cleanup_bad=1
     elif [ "$d" = "$WORKDIR" ] && [ "${CORRAL_TIER_KEEP:-0}" = 1 ]; then
       log "kept $WORKDIR"
     else
