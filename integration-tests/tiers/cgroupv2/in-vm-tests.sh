@@ -267,7 +267,7 @@ fi
 destroy $n
 
 # ---- 5. cputune and blkiotune ---------------------------------------------------------------------
-section "cpu.weight, cpu.max, io.weight"
+section "cpu.weight, cpu.max, io.weight, io.bfq.weight"
 n=cpu-1
 # One busy loop: with a quota of half a CPU it is throttled.
 init=$(init_script $n <<'EOF'
@@ -280,10 +280,10 @@ if ! create $n "$xml"; then
 else
   d=${CGDIR[$n]}
   info "$n: cgroup.controllers=$(cat "$d/cgroup.controllers"); parent subtree_control=$(cat "$(dirname "$d")/cgroup.subtree_control")"
-  # corral's mapping of v1 shares (2..262144) to v2 weight (1..10000): 1 + (shares - 2) * 9999 / 262142.
-  want=$((1 + (512 - 2) * 9999 / 262142))
+  # libvirt on cgroup v2 writes the shares value itself to cpu.weight (and refuses values outside
+  # cpu.weight's range 1..10000, see cpu-weight-range).
   w=$(cat "$d/cpu.weight" 2>&1)
-  if [ "$w" = "$want" ]; then pass cpu-weight; else fail cpu-weight "cpu.weight is '$w', not $want (<shares>512</shares>)"; fi
+  if [ "$w" = 512 ]; then pass cpu-weight; else fail cpu-weight "cpu.weight is '$w', not 512 (<shares>512</shares>; libvirt writes the shares value)"; fi
   m=$(cat "$d/cpu.max" 2>&1)
   if [ "$m" = "50000 100000" ]; then pass cpu-max; else fail cpu-max "cpu.max is '$m', not '50000 100000' (<quota>50000</quota>, <period>100000</period>)"; fi
   u0=$(awk '$1 == "usage_usec" { print $2 }' "$d/cpu.stat"); w0=$(date +%s%N)
@@ -305,6 +305,43 @@ else
   fi
 fi
 destroy $n
+
+# Shares beyond cpu.weight's range: libvirt refuses the start ("shares '20000' must be in range
+# [1, 10000]"); nothing may be left behind.
+t=cpu-weight-range
+n=cpu-2
+xml=$(domain $n 65536 /bin/sh "<cputune><shares>20000</shares></cputune>")
+if r mgr CreateXML sahu "$xml" 0 0; then
+  CPATH[$n]=$(sed -n 's/^o "\(.*\)"$/\1/p' <<<"$OUT"); CGDIR[$n]=$CGROOT/machine/$n.corral
+  LEADER[$n]=$(prop "${CPATH[$n]}" Leader); SUPER[$n]=$(prop "${CPATH[$n]}" SupervisorPID)
+  fail $t "<shares>20000</shares> was accepted: cpu.weight $(cat "${CGDIR[$n]}/cpu.weight" 2>&1)"
+  destroy $n
+elif ! grep -q shares <<<"$OUT"; then
+  fail $t "refused, but the error does not name the shares: $(short "$OUT")"
+elif [ -e $CGROOT/machine/$n.corral ]; then
+  fail $t "refused, but $CGROOT/machine/$n.corral was left"
+else
+  pass $t
+fi
+
+# With BFQ scheduling the disk, its weight is io.bfq.weight (BFQ ignores iocost's io.weight):
+# libvirt writes io.bfq.weight when the file exists, io.weight otherwise.
+t=io-weight-bfq
+n=io-1
+sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/block/vda/queue/scheduler)
+if ! modprobe bfq || ! echo bfq >/sys/block/vda/queue/scheduler; then
+  fail $t "cannot make bfq the scheduler of vda: $(cat /sys/block/vda/queue/scheduler)"
+elif ! create $n "$(domain $n 65536 /bin/sh "<blkiotune><weight>300</weight></blkiotune>")"; then
+  fail $t "CreateXML $n: $OUT"
+else
+  d=${CGDIR[$n]}
+  info "scheduler of vda: $(cat /sys/block/vda/queue/scheduler); $n io.bfq.weight: $(cg_read "$d/io.bfq.weight"); io.weight: $(cg_read "$d/io.weight")"
+  bw=$(head -n1 "$d/io.bfq.weight" 2>&1)
+  if [ "$bw" = "default 300" ]; then pass $t
+  else fail $t "io.bfq.weight is '$bw', not 'default 300' (<blkiotune><weight>300</weight>, bfq on vda)"; fi
+fi
+destroy $n
+[ -n "$sched" ] && echo "$sched" >/sys/block/vda/queue/scheduler
 
 # ---- 6. freezer (cgroup.freeze) -------------------------------------------------------------------
 section "freezer"
