@@ -1,6 +1,7 @@
 package org.corral.launcher.cgroup;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -9,12 +10,14 @@ import org.corral.core.CorralException;
 import org.corral.core.CorralException.Kind;
 
 /**
- * Limits on cgroup v2: memory.max/high/swap.max, cpu.weight/max, io.weight, and the device
- * policy as a BPF_CGROUP_DEVICE program ({@link DeviceFilter}).
+ * Limits on cgroup v2: memory.max/high/swap.max, cpu.weight/max, io.bfq.weight or io.weight, and
+ * the device policy as a BPF_CGROUP_DEVICE program ({@link DeviceFilter}).
  */
 final class V2Limits {
 
     private static final List<String> WANTED = List.of("cpu", "io", "memory", "pids", "cpuset");
+    static final long CPU_WEIGHT_MIN = 1;
+    static final long CPU_WEIGHT_MAX = 10000;
 
     private V2Limits() {
     }
@@ -40,9 +43,14 @@ final class V2Limits {
             CgroupManager.write(dir.resolve("memory.swap.max"), Long.toString(Math.max(0, l.swapHardBytes() - l.memoryBytes())));
         }
         if (l.cpuShares() != null) {
-            // The mapping systemd and libvirt use from v1 shares (2..262144) to v2 weight (1..10000).
-            long weight = 1 + ((Math.max(2, l.cpuShares()) - 2) * 9999) / 262142;
-            CgroupManager.write(dir.resolve("cpu.weight"), Long.toString(weight));
+            // As libvirt's cgroup v2 backend: the shares value is the weight, and one outside
+            // cpu.weight's range is refused rather than rescaled.
+            long shares = l.cpuShares();
+            if (shares < CPU_WEIGHT_MIN || shares > CPU_WEIGHT_MAX) {
+                throw new CorralException(Kind.INVALID_CONFIG, "cputune shares " + shares + " must be in range ["
+                        + CPU_WEIGHT_MIN + ", " + CPU_WEIGHT_MAX + "] on cgroup v2 (it is written to cpu.weight)");
+            }
+            CgroupManager.write(dir.resolve("cpu.weight"), Long.toString(shares));
         }
         if (l.cpuQuotaUs() != null || l.cpuPeriodUs() != null) {
             long period = l.cpuPeriodUs() == null ? 100000 : l.cpuPeriodUs();
@@ -50,7 +58,18 @@ final class V2Limits {
             CgroupManager.write(dir.resolve("cpu.max"), quota + " " + period);
         }
         if (l.blkioWeight() != null) {
-            CgroupManager.write(dir.resolve("io.weight"), "default " + l.blkioWeight());
+            // As libvirt: BFQ's own weight where BFQ schedules a disk (it ignores io.weight), else
+            // io.weight (blk-iocost).
+            Path bfq = dir.resolve("io.bfq.weight");
+            Path iocost = dir.resolve("io.weight");
+            if (Files.exists(bfq)) {
+                CgroupManager.write(bfq, Integer.toString(l.blkioWeight()));
+            } else if (Files.exists(iocost)) {
+                CgroupManager.write(iocost, "default " + l.blkioWeight());
+            } else {
+                throw new CorralException(Kind.FAILED, "blkiotune weight needs io.bfq.weight (the bfq scheduler) or "
+                        + "io.weight (blk-iocost) in " + dir + ", and this kernel offers neither");
+            }
         }
         try {
             DeviceFilter.attach(dir, l.devices());
