@@ -16,6 +16,7 @@ import org.corral.core.Container.StopIntent;
 import org.corral.core.CorralException.Kind;
 import org.corral.core.StateMachine.Reason;
 import org.corral.launcher.ContainerPlanner;
+import org.corral.launcher.ContainerRoot;
 import org.corral.launcher.ExecProcess;
 import org.corral.launcher.ExitStatus;
 import org.corral.launcher.Launcher;
@@ -301,10 +302,10 @@ public final class Lifecycle {
             throw CorralException.invalidArgs("command '" + command + "' must be an absolute path or a bare name");
         }
         // Seen from the host through init's root, so no namespace has to be entered.
-        String root = "/proc/" + rc.init().pid() + "/root";
+        java.nio.file.Path root = ContainerRoot.of(rc.init().pid());
         for (String dir : org.corral.launcher.ContainerPlanner.EXEC_PATH) {
-            java.nio.file.Path p = java.nio.file.Path.of(root + dir + "/" + command);
-            if (java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p)) {
+            java.nio.file.Path p = ContainerRoot.resolve(root, dir + "/" + command);
+            if (p != null && java.nio.file.Files.isExecutable(p) && !java.nio.file.Files.isDirectory(p)) {
                 return dir + "/" + command;
             }
         }

@@ -106,33 +106,54 @@ public final class Native {
      * verifier's log is in the exception when the kernel refuses it.
      */
     public static int bpfLoadDeviceProgram(byte[] instructions) throws SyscallException {
+        // Without a verifier log: a kernel refuses a load whose log overflows its buffer
+        // (ENOSPC on 6.1, found in the cgroup v2 tier), valid program or not.
+        int fd = bpfProgLoad(instructions, null);
+        if (fd >= 0) {
+            return fd;
+        }
+        int errno = POSIX.errno();
+        // Only to explain the refusal: again, with room for the verifier's whole log.
+        jnr.ffi.Pointer log = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), BPF_LOG_SIZE, true);
+        int again = bpfProgLoad(instructions, log);
+        if (again >= 0) {
+            return again; // loaded after all
+        }
+        byte[] text = new byte[BPF_LOG_SIZE];
+        log.get(0, text, 0, text.length);
+        String verifier = new String(text, StandardCharsets.US_ASCII).replace("\0", "").strip();
+        if (verifier.length() > BPF_LOG_SHOWN) {
+            // The reason is at the end of the log.
+            verifier = "..." + verifier.substring(verifier.length() - BPF_LOG_SHOWN);
+        }
+        throw new SyscallException("bpf(BPF_PROG_LOAD)", errno, "cgroup device program"
+                + (verifier.isEmpty() ? "" : "; verifier: " + verifier));
+    }
+
+    private static final int BPF_LOG_SIZE = 1 << 20;
+    private static final int BPF_LOG_SHOWN = 600;
+
+    /** BPF_PROG_LOAD of a cgroup device program; {@code log} null for no verifier log. */
+    private static int bpfProgLoad(byte[] instructions, jnr.ffi.Pointer log) {
         jnr.ffi.Runtime rt = jnr.ffi.Runtime.getSystemRuntime();
         jnr.ffi.Pointer insns = jnr.ffi.Memory.allocateDirect(rt, instructions.length);
         insns.put(0, instructions, 0, instructions.length);
         byte[] license = "Apache-2.0\0".getBytes(StandardCharsets.US_ASCII);
         jnr.ffi.Pointer lic = jnr.ffi.Memory.allocateDirect(rt, license.length);
         lic.put(0, license, 0, license.length);
-        jnr.ffi.Pointer log = jnr.ffi.Memory.allocateDirect(rt, 4096);
         // union bpf_attr, BPF_PROG_LOAD member (linux/bpf.h): the offsets below.
         jnr.ffi.Pointer attr = jnr.ffi.Memory.allocateDirect(rt, 128, true);
         attr.putInt(0, BPF_PROG_TYPE_CGROUP_DEVICE);     // prog_type
         attr.putInt(4, instructions.length / 8);         // insn_cnt
         attr.putLong(8, insns.address());                // insns
         attr.putLong(16, lic.address());                 // license
-        attr.putInt(24, 1);                              // log_level
-        attr.putInt(28, 4096);                           // log_size
-        attr.putLong(32, log.address());                 // log_buf
-        attr.putInt(68, BPF_CGROUP_DEVICE);              // expected_attach_type
-        int fd = LIBC.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
-        if (fd < 0) {
-            int errno = POSIX.errno();
-            byte[] text = new byte[4096];
-            log.get(0, text, 0, text.length);
-            String verifier = new String(text, StandardCharsets.US_ASCII).replace("\0", "").strip();
-            throw new SyscallException("bpf(BPF_PROG_LOAD)", errno, "cgroup device program"
-                    + (verifier.isEmpty() ? "" : "; verifier: " + verifier));
+        if (log != null) {
+            attr.putInt(24, 1);                          // log_level
+            attr.putInt(28, BPF_LOG_SIZE);               // log_size
+            attr.putLong(32, log.address());             // log_buf
         }
-        return fd;
+        attr.putInt(68, BPF_CGROUP_DEVICE);              // expected_attach_type
+        return LIBC.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
     }
 
     /** Attaches a device program to a cgroup v2 directory (open fd), next to any others. */
