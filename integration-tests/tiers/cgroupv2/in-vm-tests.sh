@@ -51,8 +51,8 @@ has() { [ -s "$1" ]; }
 # Java bus activation takes about 10 s under TCG, and a loaded host makes everything slower.
 BUSCTL="busctl --timeout=120"
 mgr() { $BUSCTL call org.corral1 /org/corral1 org.corral1.Manager "$@"; }
-prop() { # OBJECT-PATH PROPERTY -> value
-  $BUSCTL get-property org.corral1 "$1" org.corral1.Container "$2" | cut -d' ' -f2- | tr -d '"'
+prop() { # OBJECT-PATH PROPERTY -> value (busctl doubles the backslash of systemd's \x2d escapes)
+  $BUSCTL get-property org.corral1 "$1" org.corral1.Container "$2" | cut -d' ' -f2- | tr -d '"' | sed 's/\\\\/\\/g'
 }
 # A figure from busctl's rendering of GetStats (a{sv}: "name" t 123 …).
 figure() { grep -o "\"$2\" [a-z] [0-9]*" <<<"$1" | awk '{ print $3 }'; }
@@ -91,7 +91,7 @@ create() {
   info "$n: CgroupPath=$cg Leader=${LEADER[$n]} SupervisorPID=${SUPER[$n]} (supervisor in $(cut -d: -f3 /proc/"${SUPER[$n]}"/cgroup 2>&1), corral.service in $(systemctl show -p ControlGroup --value corral.service))"
   [ -n "$cg" ] && [ -d "${CGDIR[$n]}" ] && [ "${LEADER[$n]:-0}" != 0 ]
 }
-procs_in() { grep -ls "^0::${1#"$CGROOT"}\$" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3 | xargs; }
+procs_in() { grep -lsxF "0::${1#"$CGROOT"}" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3 | xargs; }
 # destroy NAME: DestroyContainer, then everything of it must be gone (collected for "cleanup").
 destroy() {
   local n=$1 left
@@ -184,6 +184,23 @@ if ! create $n "$(domain $n 32768 "$init")"; then
   fail memory-oom-kill "$n did not start"
 else
   d=${CGDIR[$n]}
+  # With machined (systemd-container is installed): the container runs in the payload child of
+  # its delegated machine scope, which machinectl lists.
+  t=machine-scope-payload
+  scope="machine-$(systemd-escape "$n").scope"
+  cgp=$(prop "${CPATH[$n]}" CgroupPath)
+  info "$n: machinectl: $(machinectl list --no-legend --no-pager | tr -s ' ' | tr '\n' ';'); $scope Delegate=$(systemctl show -p Delegate --value "$scope")"
+  if [ "$cgp" != "/machine.slice/$scope/payload" ]; then
+    fail $t "CgroupPath is '$cgp', not /machine.slice/$scope/payload"
+  elif ! machinectl list --no-legend --no-pager | awk '{ print $1 }' | grep -qx "$n"; then
+    fail $t "$n is not in machinectl list"
+  elif [ "$(machinectl show "$n" -p Leader --value)" != "${LEADER[$n]}" ]; then
+    fail $t "machined's Leader $(machinectl show "$n" -p Leader --value) is not corral's ${LEADER[$n]}"
+  elif [ "$(systemctl show -p Delegate --value "$scope")" != yes ]; then
+    fail $t "$scope is not delegated"
+  else
+    pass $t
+  fi
   max=$(cat "$d/memory.max" 2>&1)
   info "$n memory.max=$max memory.high=$(cat "$d/memory.high" 2>&1) memory.swap.max=$(cat "$d/memory.swap.max" 2>&1)"
   if [ "$max" = 33554432 ]; then pass memory-max; else fail memory-max "memory.max of $d is '$max', not 33554432 (<memory unit='KiB'>32768</memory>)"; fi

@@ -58,9 +58,10 @@ CACHE=${CORRAL_TIER_CACHE:-/var/cache/corral-tiers}
 BOOT_TIMEOUT=${CORRAL_TIER_BOOT_TIMEOUT:-420}
 VM_TIMEOUT=${CORRAL_TIER_VM_TIMEOUT:-900}
 # The systemd tier's list, less what this tier does not test (polkitd: only root calls here, and
-# it needs logind; machined, audit, netcat), plus a kernel, its initramfs and udev (which loads
-# the virtio and 9p modules).
-PACKAGES=systemd,systemd-sysv,dbus,iproute2,procps,libfuse2,fuse3,util-linux,kmod,udev,linux-image-amd64,initramfs-tools,zstd
+# it needs logind; audit, netcat), plus a kernel, its initramfs and udev (which loads the virtio
+# and 9p modules). systemd-container brings machined: containers run in machine scopes, as on
+# any systemd host with it.
+PACKAGES=systemd,systemd-sysv,dbus,systemd-container,iproute2,procps,libfuse2,fuse3,util-linux,kmod,udev,linux-image-amd64,initramfs-tools,zstd
 
 # ---- host tools ------------------------------------------------------------------------------
 need=()
