@@ -24,42 +24,46 @@
 # files' common path without suffix, for other per-jar-set files of the caller; empty without a
 # cache).
 
-# cds_cache_dir: prints the archive directory to use, or fails.
+# cds_cache_dir: sets cds_cache to the archive directory to use, or fails. (Functions here set
+# variables rather than print: every $(...) is a fork, and this runs at every start.)
 cds_cache_dir() {
   if [ -n "${CORRAL_CACHE_DIR:-}" ]; then
-    cds_dir=$CORRAL_CACHE_DIR
+    cds_cache=$CORRAL_CACHE_DIR
   elif [ "$(id -u 2>/dev/null)" = 0 ]; then
-    cds_dir=/var/cache/corral
+    cds_cache=/var/cache/corral
   else
-    cds_dir=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/corral
+    cds_cache=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/corral
   fi
-  if [ ! -d "$cds_dir" ]; then
-    (umask 022 && mkdir -p -- "$cds_dir") 2>/dev/null || return 1
+  if [ ! -d "$cds_cache" ]; then
+    (umask 022 && mkdir -p -- "$cds_cache") 2>/dev/null || return 1
   fi
-  [ -O "$cds_dir" ] && [ -w "$cds_dir" ] || return 1
-  case $(ls -ld -- "$cds_dir" 2>/dev/null) in
-    d????-??-*) printf '%s\n' "$cds_dir" ;;
+  [ -O "$cds_cache" ] && [ -w "$cds_cache" ] || return 1
+  case $(ls -ld -- "$cds_cache" 2>/dev/null) in
+    d????-??-*) return 0 ;;
     *) return 1 ;;
   esac
 }
 
-# cds_key JAVA CLASSPATH: a checksum of the java binary's and the jars' names, sizes and mtimes.
+# cds_key JAVA CLASSPATH: sets cds_k to a checksum of the java binary's and the jars' names, sizes
+# and mtimes.
 cds_key() {
-  cds_realjava=$(readlink -f -- "$(command -v "$1" 2>/dev/null || printf '%s' "$1")" 2>/dev/null) || cds_realjava=$1
-  cds_jvmlib=$(dirname -- "$cds_realjava")/../lib/server/libjvm.so
+  cds_realjava=$(command -v "$1" 2>/dev/null) || cds_realjava=$1
+  cds_realjava=$(readlink -f -- "$cds_realjava" 2>/dev/null) || cds_realjava=$1
+  cds_jvmlib=${cds_realjava%/*}/../lib/server/libjvm.so
   set -f
   # shellcheck disable=SC2086
   cds_old_ifs=$IFS; IFS=:; set -- $2; IFS=$cds_old_ifs
   set +f
-  { stat -L -c '%n %s %Y' -- "$cds_realjava" "$cds_jvmlib" "$@" 2>/dev/null || ls -lnL -- "$cds_realjava" "$@"; } \
-    | cksum | { read -r sum size && printf '%s-%s\n' "$sum" "$size"; }
+  cds_k=$({ stat -L -c '%n %s %Y' -- "$cds_realjava" "$cds_jvmlib" "$@" 2>/dev/null || ls -lnL -- "$cds_realjava" "$@"; } \
+    | cksum | { read -r sum size && printf '%s-%s\n' "$sum" "$size"; })
 }
 
 cds_prepare() {
   cds_flags=
   cds_file=
   cds_base=
-  cds_cache=$(cds_cache_dir) && cds_k=$(cds_key "$2" "$3") || return 0
+  cds_cache_dir && cds_key "$2" "$3" || return 0
+  [ -n "$cds_k" ] || return 0
   cds_base=$cds_cache/$1-$cds_k
   cds_archive=$cds_base.jsa
   cds_list=$cds_base.classlist

@@ -60,7 +60,6 @@ public final class Corralctl implements Runnable {
 
     public static void main(String[] args) {
         quietLogging();
-        NativeLibraryCache.useIfConfigured();
         Integer quick = ContainerList.runIfPlain(args, System.getenv(), System.out, System.err);
         int status = quick != null ? quick : execute(args, System.out, System.err);
         System.out.flush();

@@ -100,8 +100,9 @@ class InstallTarballTest {
     void tarballHoldsTheServiceAndItsRuntimeJarsOnly() {
         Set<String> jars = new HashSet<>();
         for (String path : tarEntries().keySet()) {
-            if (path.startsWith("usr/lib/corral/") && !path.endsWith("/") && !path.equals("usr/lib/corral/jvm-cds.sh")) {
-                assertTrue(path.endsWith(".jar"), "only jars (and jvm-cds.sh) in usr/lib/corral: " + path);
+            if (path.startsWith("usr/lib/corral/") && !path.endsWith("/") && !path.equals("usr/lib/corral/jvm-cds.sh")
+                    && !path.startsWith("usr/lib/corral/native/")) {
+                assertTrue(path.endsWith(".jar"), "only jars (and jvm-cds.sh, native/) in usr/lib/corral: " + path);
                 jars.add(path.substring("usr/lib/corral/".length()));
             }
         }
@@ -139,7 +140,7 @@ class InstallTarballTest {
 
     private static List<String> expectedArgs(Path libDir, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-Xss512k"));
+                "-Xss512k", "-Dorg.newsclub.net.unix.library.override=" + libDir + "/native/libjunixsocket-native-2.10.0.so"));
         args.addAll(List.of(extra));
         // corral-service's jar first (its D-Bus socket provider must win), then every jar by name.
         List<String> jars;

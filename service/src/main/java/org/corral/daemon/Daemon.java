@@ -23,9 +23,7 @@ import org.corral.network.InterfacePlumber;
 import org.corral.network.NetworkRegistry;
 import org.corral.network.NetworkStore;
 import org.corral.store.ConfigStore;
-import org.freedesktop.dbus.connections.IDisconnectCallback;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
-import org.freedesktop.dbus.connections.impl.DBusConnectionBuilder;
 import org.freedesktop.dbus.exceptions.DBusException;
 
 import sun.misc.Signal;
@@ -38,21 +36,23 @@ final class Daemon {
 
     private static final Logger LOG = LogManager.getLogger(Daemon.class);
 
-    /** D-Bus handler threads; handlers are short (no handler waits on a container). */
-    private static final int METHOD_CALL_THREADS = 4;
-
     private final Settings settings;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicInteger exitCode = new AtomicInteger(0);
 
-    Daemon(Settings settings) {
+    private final BusConnector connector;
+
+    Daemon(Settings settings, BusConnector connector) {
         this.settings = settings;
+        this.connector = connector;
     }
 
     int run() {
         // The JVM's default SIGTERM action exits with 143, which systemd counts as a failure.
         Signal.handle(new Signal("TERM"), s -> requestStop(0, "SIGTERM"));
         Signal.handle(new Signal("INT"), s -> requestStop(0, "SIGINT"));
+        // A dbus-java connection is deaf after a loss: exit so that activation can start afresh.
+        connector.onLoss(e -> requestStop(1, "loss of the bus connection (" + e.getMessage() + ")"));
 
         ContainerRegistry registry;
         Lifecycle lifecycle;
@@ -89,11 +89,12 @@ final class Daemon {
         } catch (IOException e) {
             LOG.error("cannot prepare {}, {} or {}: {}", settings.configDir(), settings.runtimeDir(),
                     settings.networkDir(), e.toString());
+            connector.abandon();
             return 1;
         }
 
         org.corral.machined.Machines machines = null;
-        try (DBusConnection bus = connect()) {
+        try (DBusConnection bus = connector.await()) {
             new BusService(bus, registry, lifecycle, statsReader, Version.get(), networks, plumber).start();
             // Registrations stay with machined when the service stops: the next one re-attaches.
             machines = org.corral.machined.Machines.on(bus);
@@ -142,20 +143,6 @@ final class Daemon {
             }
         }
         return users;
-    }
-
-    private DBusConnection connect() throws DBusException {
-        return DBusConnectionBuilder.forSystemBus()
-                .withShared(false)
-                .withDisconnectCallback(new IDisconnectCallback() {
-                    @Override
-                    public void disconnectOnError(IOException e) {
-                        // A dbus-java connection is deaf after this; exit so activation can start afresh.
-                        requestStop(1, "loss of the bus connection (" + e.getMessage() + ")");
-                    }
-                })
-                .receivingThreadConfig().withMethodCallThreadCount(METHOD_CALL_THREADS).connectionConfig()
-                .build();
     }
 
     private void requestStop(int code, String why) {

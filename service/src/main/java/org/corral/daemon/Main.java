@@ -21,6 +21,8 @@ public final class Main {
             System.exit(e.getMessage() == null ? 0 : 2);
             return;
         }
-        System.exit(new Daemon(settings).run());
+        // Before anything else: the connection is made while the daemon loads its state.
+        BusConnector bus = BusConnector.start();
+        System.exit(new Daemon(settings, bus).run());
     }
 }

@@ -77,4 +77,20 @@ class LineLoggerTest {
     void theLog4jApiFindsThisBackend() {
         assertInstanceOf(LineLogger.class, LogManager.getLogger("org.corral.test"));
     }
+
+    @Test
+    void dbusJavasSlf4jLoggersWriteTheSameLinesAndOnlyWarningsByDefault() {
+        Slf4jLineLogger l = new Slf4jLineLogger("org.freedesktop.dbus.connections.AbstractConnection", Level.WARN, true,
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        l.info("hidden {}", 1);
+        l.warn("refused {} of {}", "call", "x");
+        assertFalse(l.isInfoEnabled());
+        assertEquals("<4>AbstractConnection: refused call of x\n", out());
+    }
+
+    @Test
+    void slf4jFindsThisBinding() {
+        assertEquals("org.corral.log.Slf4jLineLogger",
+                org.slf4j.LoggerFactory.getLogger("org.freedesktop.dbus.Test").getClass().getName());
+    }
 }

@@ -102,7 +102,9 @@ class CorralctlInstallTest {
             Cli.Result r = Cli.exec(List.of("env", "-u", "CORRAL_JAVA", "CORRAL_CLI_CDS=0", "CORRAL_JAVA_OPTS=-Xmx32m -Dx=*",
                     "PATH=" + java.getParent() + ":/usr/bin:/bin", started.toString(), "list", "--all"), Map.of(),
                     Duration.ofSeconds(30)).assertSuccess();
+            Path jni = destdir.resolve("usr/lib/corral/native/libjunixsocket-native-2.10.0.so").toRealPath();
             assertEquals(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto",
+                    "-Dorg.newsclub.net.unix.library.override=" + jni,
                     "-Xmx32m", "-Dx=*", "-cp", String.join(":", jars), "org.corral.cli.Corralctl", "list", "--all"),
                     List.of(r.stdout().split("\n")), "started as " + started);
         }
@@ -118,7 +120,8 @@ class CorralctlInstallTest {
         assertTrue(args.contains("-Xlog:cds=off"), "CDS messages off: " + args);
         assertTrue(args.stream().anyMatch(a -> a.matches("-XX:DumpLoadedClassList=" + cache + "/corralctl-[0-9-]+\\.classlist\\.[0-9]+")),
                 "the first bus verb lists its classes: " + args);
-        assertTrue(args.stream().anyMatch(a -> a.matches("-Dcorral\\.cli\\.native-cache=" + cache + "/corralctl-[0-9-]+\\.so")), args.toString());
+        assertTrue(args.stream().anyMatch(a -> a.matches("-Dorg\\.newsclub\\.net\\.unix\\.library\\.override=.*/usr/lib/corral/native/libjunixsocket-native-[0-9.]+\\.so")),
+                "junixsocket's library from the package: " + args);
 
         // --help does not train the archive.
         Cli.Result help = Cli.exec(List.of(corralctl().toString(), "list", "--help"), Map.of("CORRAL_JAVA", java.toString(),
