@@ -36,6 +36,8 @@ class CorraldClassArchiveTest {
                                 "the archive is mapped (else the JVM refused it silently): " + cmdline);
                         service.stop();
                         assertTrue(service.stderr().lines().noneMatch(l -> l.contains("[cds") || l.contains("shared archive")), "no CDS messages: " + service.stderr());
+                        assertTrue(service.stderr().lines().noneMatch(l -> l.startsWith("SLF4J")),
+                                "no SLF4J set-up messages: " + service.stderr());
                         return;
                     }
                     if (start == 1) {

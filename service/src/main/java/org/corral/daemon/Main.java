@@ -10,6 +10,10 @@ public final class Main {
         // Before anything logs: corral's own Log4j backend, even when an old install left a
         // log4j-core jar beside the others (it would win on priority, unconfigured).
         System.setProperty("log4j.provider", org.corral.log.LineLogProvider.class.getName());
+        // Named, dbus-java's SLF4J binding needs no search through every jar of the class path
+        // (on the thread that connects to the bus).
+        System.setProperty("slf4j.provider", org.corral.log.Slf4jLineProvider.class.getName());
+        System.setProperty("slf4j.internal.verbosity", "WARN"); // not a line per start saying so
         Settings settings;
         try {
             settings = Settings.parse(args, System.getenv());
