@@ -22,7 +22,6 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.corral.core.CorralException;
 import org.corral.launcher.MachineScopes;
-import org.corral.launcher.cgroup.CgroupManager;
 import org.corral.network.PlumbedInterface;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
@@ -130,7 +129,7 @@ public final class Machines implements AutoCloseable, MachineScopes {
         }
         try {
             boolean up = onThread(this::available);
-            return up ? Optional.of(sliceCgroup(partition) + "/" + scopeUnit(name)) : Optional.empty();
+            return up ? Optional.of(ScopeNames.sliceCgroup(partition) + "/" + ScopeNames.scopeUnit(name)) : Optional.empty();
         } catch (CorralException e) {
             return Optional.empty();
         }
@@ -143,7 +142,7 @@ public final class Machines implements AutoCloseable, MachineScopes {
         String failure = onThread(() -> {
             try {
                 createScope(spec, partition, true);
-                LOG.info("container '{}' created with machined in {} (leader {})", name, scopeUnit(name), leader);
+                LOG.info("container '{}' created with machined in {} (leader {})", name, ScopeNames.scopeUnit(name), leader);
                 return null;
             } catch (BusCall.Failed e) {
                 return e.getMessage();
@@ -161,8 +160,8 @@ public final class Machines implements AutoCloseable, MachineScopes {
         List<Object[]> scope = new ArrayList<>();
         // machined delegates its scopes already; said again so that no systemd version differs.
         scope.add(new Object[] {"Delegate", new Variant<>(true)});
-        if (!partition.equals(DEFAULT_PARTITION)) {
-            scope.add(new Object[] {"Slice", new Variant<>(sliceUnit(partition))});
+        if (!partition.equals(ScopeNames.DEFAULT_PARTITION)) {
+            scope.add(new Object[] {"Slice", new Variant<>(ScopeNames.sliceUnit(partition))});
         }
         try {
             try {
@@ -185,35 +184,6 @@ public final class Machines implements AutoCloseable, MachineScopes {
             throw e;
         }
         registered.put(s.name(), new Registration(Mode.CREATED, s.leader()));
-    }
-
-    static final String DEFAULT_PARTITION = "/machine";
-
-    /** machined's unit for a machine: machine-NAME.scope, NAME escaped as systemd escapes. */
-    static String scopeUnit(String name) {
-        return "machine-" + CgroupManager.unitNameEscape(name) + ".scope";
-    }
-
-    /** A partition as a slice, as libvirt maps them: /machine is machine.slice, /machine/a machine-a.slice. */
-    static String sliceUnit(String partition) {
-        List<String> parts = new ArrayList<>();
-        for (String p : partition.split("/")) {
-            if (!p.isEmpty()) {
-                parts.add(CgroupManager.unitNameEscape(p));
-            }
-        }
-        return String.join("-", parts) + ".slice";
-    }
-
-    /** The cgroup path of a slice: systemd nests a-b.slice in a.slice. */
-    static String sliceCgroup(String partition) {
-        String unit = sliceUnit(partition);
-        String[] parts = unit.substring(0, unit.length() - ".slice".length()).split("-");
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < parts.length; i++) {
-            path.append('/').append(String.join("-", java.util.Arrays.copyOf(parts, i + 1))).append(".slice");
-        }
-        return path.toString();
     }
 
     /** Runs on the machined thread, in order with the registrations, and waits for the answer. */

@@ -1,7 +1,6 @@
 package org.corral.machined;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,21 +25,5 @@ class MachinesTest {
                 new PlumbedInterface("network", "vnet0", 17, "eth0", "default", "br0", "", true, false),
                 new PlumbedInterface("bridge", "vnet1", 0, "eth1", "", "br1", "", false, false));
         assertArrayEquals(new int[] {17}, Machines.ifindices(nics));
-    }
-
-    @Test
-    void theScopeIsMachinedsUnitForTheEscapedName() {
-        assertEquals("machine-web.scope", Machines.scopeUnit("web"));
-        assertEquals("machine-web\\x2d1.scope", Machines.scopeUnit("web-1"));
-    }
-
-    @Test
-    void partitionsBecomeNestedSlicesAsInLibvirt() {
-        assertEquals("machine.slice", Machines.sliceUnit("/machine"));
-        assertEquals("/machine.slice", Machines.sliceCgroup("/machine"));
-        assertEquals("machine-eng.slice", Machines.sliceUnit("/machine/eng"));
-        assertEquals("/machine.slice/machine-eng.slice", Machines.sliceCgroup("/machine/eng"));
-        // A dash inside a component is escaped, so it does not nest.
-        assertEquals("/machine.slice/machine-a\\x2db.slice", Machines.sliceCgroup("/machine/a-b"));
     }
 }
