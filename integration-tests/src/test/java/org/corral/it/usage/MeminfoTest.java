@@ -104,8 +104,28 @@ class MeminfoTest {
         assertEquals(hostKeys.size(), parse(bytewise).size(), "a byte-by-byte read has every line");
 
         // busybox free uses sysinfo(2), which no FUSE file can change: it shows the host's memory.
-        // Expected, so only recorded here (procps free, which reads /proc/meminfo, is not in busybox).
+        // Expected, so only recorded here; procps free reads /proc/meminfo (the test below).
         System.out.println("busybox free in " + M64 + " (host figures, by design):\n" + Usage.sh(rig, M64, "free"));
+    }
+
+    /**
+     * procps free (the host's /usr/bin/free, in a container on the host's root as in the seed's
+     * first example) reads /proc/meminfo, and so shows the container's limit.
+     */
+    @Test
+    void procpsFreeInsideShowsTheLimit() {
+        String name = "us-memfree";
+        rig.define(LxcXml.named(name).init("/bin/sleep", "100000").memoryMiB(48));
+        rig.start(name);
+        try {
+            String out = Usage.sh(rig, name, "/usr/bin/free -k");
+            Matcher m = Pattern.compile("(?m)^Mem:\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)").matcher(out);
+            assertTrue(m.find(), "free -k:\n" + out);
+            assertEquals(49152, Long.parseLong(m.group(1)), "total is the 48 MiB limit:\n" + out);
+            assertTrue(Long.parseLong(m.group(3)) <= 49152, "free within the limit:\n" + out);
+        } finally {
+            rig.call(name, "Destroy");
+        }
     }
 
     @Test
