@@ -33,6 +33,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 repo=$(cd "$here/../../.." && pwd)
 t0=$(date +%s%N)
 secs() { awk -v ms=$((($(date +%s%N) - ${1:-$t0}) / 1000000)) 'BEGIN { printf "%.1f", ms / 1000 }'; }
@@ -94,26 +96,13 @@ fi
 [ -x $JDK/bin/java ] || setup_failed "$JDK/bin/java is missing (openjdk-17-jre-headless)"
 [ -d $JDK_CONF ] || setup_failed "$JDK_CONF is missing (the JDK's conf/ links into it)"
 
-if [ -z "$tarball" ]; then
-  log "no dist/target/corral-*.tar.gz: building it (mvn -B -q package -DskipTests)"
-  (cd "$repo" && mvn -B -q package -DskipTests) || setup_failed "mvn package failed"
-  tarball=$(ls "$repo"/dist/target/corral-*.tar.gz | head -n1)
-fi
-[ -f "$tarball" ] || setup_failed "install tarball $tarball not found"
-
-mirror=${CORRAL_TIER_MIRROR:-}
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
-  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-fi
-mirror=${mirror:-http://deb.debian.org/debian}
+tier_tarball "$repo" "$tarball"
+tier_mirror
 
 # ---- state for the clean-up ------------------------------------------------------------------
 WORKDIR=$(mktemp -d /var/tmp/corral-cgroupv2-tier.XXXXXX)
 QEMU_PID=
 BUILD_DIRS=()
-
-# Mount points at or below a directory (mountinfo escapes blanks, which our paths have none of).
-below() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
 
 cleanup() {
   local rc=$? cleanup_bad=0
@@ -156,28 +145,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the cached tree -------------------------------------------------------------------------
-mkdir -p "$CACHE"
-key=$(printf 'suite=%s\npackages=%s\nvariant=minbase\n' "$SUITE" "$PACKAGES" | sha256sum | cut -c1-16)
-cached=$CACHE/debian-$SUITE-$key.tar.zst
-if [ ! -f "$cached" ]; then
-  log "no cached tree $cached: debootstrap $SUITE from $mirror"
-  t=$(date +%s%N)
-  build=$CACHE/build.$$
-  BUILD_DIRS+=("$build")
-  rm -rf "$build"
-  if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$build" "$mirror" \
-      >"$WORKDIR/debootstrap.log" 2>&1; then
-    tail -n 15 "$WORKDIR/debootstrap.log" | sed 's/^/  debootstrap: /'
-    setup_failed "debootstrap $SUITE from $mirror failed (no network to the Debian mirror?); log above"
-  fi
-  rm -rf "$build"/var/cache/apt/archives/*.deb "$build"/var/lib/apt/lists/*_Packages
-  tar -C "$build" --numeric-owner --xattrs -cf - . | zstd -q -T0 -3 -o "$cached.tmp.$$"
-  mv "$cached.tmp.$$" "$cached"
-  rm -rf --one-file-system "$build"
-  log "cached $cached ($(du -h "$cached" | cut -f1)) in $(secs "$t") s"
-else
-  log "using cached tree $cached"
-fi
+tier_cached_tree
 
 # ---- the cached VM image ---------------------------------------------------------------------
 ikey=$( {

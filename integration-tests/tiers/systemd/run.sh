@@ -25,6 +25,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 repo=$(cd "$here/../../.." && pwd)
 t0=$(date +%s.%N)
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"; }
@@ -75,22 +77,8 @@ fi
 [ -x $JDK/bin/java ] || setup_failed "$JDK/bin/java is missing (openjdk-17-jdk-headless)"
 [ -d $JDK_CONF ] || setup_failed "$JDK_CONF is missing (the JDK's conf/ links into it)"
 
-tarball=${1:-}
-if [ -z "$tarball" ]; then
-  tarball=$(ls "$repo"/dist/target/corral-*.tar.gz 2>/dev/null | head -n1 || true)
-  if [ -z "$tarball" ]; then
-    log "no dist/target/corral-*.tar.gz: building it (mvn -B -q package -DskipTests)"
-    (cd "$repo" && mvn -B -q package -DskipTests) || setup_failed "mvn package failed"
-    tarball=$(ls "$repo"/dist/target/corral-*.tar.gz | head -n1)
-  fi
-fi
-[ -f "$tarball" ] || setup_failed "install tarball $tarball not found"
-
-mirror=${CORRAL_TIER_MIRROR:-}
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list.d/debian.sources ]; then
-  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-fi
-mirror=${mirror:-http://deb.debian.org/debian}
+tier_tarball "$repo" "${1:-}"
+tier_mirror
 
 # ---- state for the clean-up ------------------------------------------------------------------
 WORKDIR=$(mktemp -d /var/tmp/corral-systemd-tier.XXXXXX)
@@ -175,27 +163,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the cached tree -------------------------------------------------------------------------
-key=$(printf 'suite=%s\npackages=%s\nvariant=minbase\n' "$SUITE" "$PACKAGES" | sha256sum | cut -c1-16)
-cached=$CACHE/debian-$SUITE-$key.tar.zst
-mkdir -p "$CACHE"
-if [ ! -f "$cached" ]; then
-  log "no cached tree $cached: debootstrap $SUITE from $mirror"
-  build=$CACHE/build.$$
-  rm -rf "$build"
-  if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$build" "$mirror" \
-      >"$WORKDIR/debootstrap.log" 2>&1; then
-    tail -n 15 "$WORKDIR/debootstrap.log" | sed 's/^/  debootstrap: /'
-    rm -rf --one-file-system "$build"
-    setup_failed "debootstrap $SUITE from $mirror failed (no network to the Debian mirror?); log above"
-  fi
-  rm -rf "$build"/var/cache/apt/archives/*.deb "$build"/var/lib/apt/lists/*_Packages
-  tar -C "$build" --numeric-owner --xattrs -cf - . | zstd -q -T0 -3 -o "$cached.tmp.$$"
-  mv "$cached.tmp.$$" "$cached"
-  rm -rf --one-file-system "$build"
-  log "cached $cached ($(du -h "$cached" | cut -f1))"
-else
-  log "using cached tree $cached"
-fi
+tier_cached_tree
 mkdir "$ROOTFS"
 zstd -q -dc "$cached" | tar -C "$ROOTFS" --numeric-owner --xattrs -xf - ||
   setup_failed "cannot unpack $cached (delete it to rebuild)"
