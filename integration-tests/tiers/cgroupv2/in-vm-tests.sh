@@ -122,6 +122,23 @@ short() {
 }
 cg_read() { tr '\n' ' ' <"$1" 2>&1 | sed 's/ $//'; }
 
+# A heartbeat on the console (ttyS0) every 30 s: if the tests ever go silent, run.sh prints the
+# console's last lines, and these tell a live VM with a stuck step (which step, what blocks) from
+# a frozen one (no heartbeat).
+heartbeat() {
+  local me procs hb=$BASHPID
+  me=$(cat /proc/self/cgroup | cut -d: -f3)
+  while sleep 30; do
+    procs=$(tr '\n' ',' <"$CGROOT$me/cgroup.procs")
+    echo "corral-tier heartbeat t=$(el)s load $(cut -d' ' -f1-3 /proc/loadavg); tests:" \
+      "$(ps -o pid=,stat=,wchan:16=,etimes=,args= -p "${procs%,}" | grep -v -e 'sleep 30' -e 'ps -o' -e "^ *$hb " |
+         cut -c1-100 | tr -s ' ' | paste -sd'|'); D: $(ps -eo stat=,pid=,wchan:16=,comm= | awk '$1 ~ /^D/' | tr -s ' ' | paste -sd'|')"
+  done >/dev/ttyS0 2>&1
+}
+heartbeat &
+HEARTBEAT_PID=$!
+trap 'kill $HEARTBEAT_PID 2>/dev/null' EXIT
+
 echo "== cgroup v2 tier: kernel $(uname -r), $(systemctl --version | head -n1), PID 1 $(cat /proc/1/comm), $(nproc) CPUs, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 
 # ---- 1. the VM is pure cgroup v2, with every controller -----------------------------------------

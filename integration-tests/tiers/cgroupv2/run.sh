@@ -16,6 +16,9 @@
 #   CORRAL_TIER_MIRROR        Debian mirror (default: URIs: of /etc/apt/sources.list.d/debian.sources)
 #   CORRAL_TIER_BOOT_TIMEOUT  seconds until the tests must have started in the VM (default 420)
 #   CORRAL_TIER_VM_TIMEOUT    seconds the VM may run in all (default 900)
+#   CORRAL_TIER_STALL_TIMEOUT seconds the tests may print nothing (default 300; every step in the
+#                             VM has its own timeout of at most 120 s, so silence means a stuck VM)
+#   CORRAL_TIER_ACCEL         QEMU's -accel (default tcg,thread=single; see the boot below)
 #   CORRAL_TIER_KEEP=1        keep the work directory (console and results logs) after the run
 #   CORRAL_TIER_APPEND        more kernel arguments (e.g. systemd.show_status=1 to see units on ttyS0)
 #
@@ -59,6 +62,8 @@ SUITE=${CORRAL_TIER_SUITE:-bookworm}
 CACHE=${CORRAL_TIER_CACHE:-/var/cache/corral-tiers}
 BOOT_TIMEOUT=${CORRAL_TIER_BOOT_TIMEOUT:-420}
 VM_TIMEOUT=${CORRAL_TIER_VM_TIMEOUT:-900}
+STALL_TIMEOUT=${CORRAL_TIER_STALL_TIMEOUT:-300}
+ACCEL=${CORRAL_TIER_ACCEL:-tcg,thread=single}
 # The systemd tier's list, less what this tier does not test (polkitd: only root calls here, and
 # it needs logind; audit, netcat), plus a kernel, its initramfs and udev (which loads the virtio
 # and 9p modules). systemd-container brings machined: containers run in machine scopes, as on
@@ -186,15 +191,22 @@ console=$WORKDIR/console.log
 results=$WORKDIR/results.log
 : >"$results"
 boot_t=$(date +%s%N)
-log "booting the VM (TCG, 2 vCPUs, 2 GiB; boot timeout ${BOOT_TIMEOUT}s, VM timeout ${VM_TIMEOUT}s)"
-TMPDIR=$WORKDIR qemu-system-x86_64 -name corral-cgroupv2-tier -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+log "booting the VM ($ACCEL, 2 vCPUs, 2 GiB; boot timeout ${BOOT_TIMEOUT}s, VM timeout ${VM_TIMEOUT}s, stall timeout ${STALL_TIMEOUT}s)"
+# Single-threaded TCG: in one CI run with multi-threaded TCG (QEMU 7.2, 2 vCPUs on 2 host cores)
+# the tests went silent for 875 s inside a call with a 120 s timeout, and nothing said why (not
+# seen in ten runs here, loaded or not). Round-robin TCG runs both vCPUs on one host thread,
+# which rules out races between vCPU threads, for about 65 s more per run.
+# The monitor socket is for diagnose_stuck_vm; sysrq_always_enabled lets it ask the kernel
+# for backtraces, and loglevel=4 puts the kernel's errors (RCU stalls, hung tasks) on ttyS0.
+monitor=$WORKDIR/monitor.sock
+TMPDIR=$WORKDIR qemu-system-x86_64 -name corral-cgroupv2-tier -accel "$ACCEL" -cpu max -smp 2 -m 2048 \
   -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 quiet loglevel=3 systemd.show_status=0 panic=-1 ${CORRAL_TIER_APPEND:-}" \
+  -append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 quiet loglevel=4 sysrq_always_enabled=1 systemd.show_status=0 panic=-1 ${CORRAL_TIER_APPEND:-}" \
   -drive file="$image/disk.img",if=virtio,format=raw,snapshot=on \
   -virtfs local,path=$JDK,mount_tag=jvm,security_model=none,readonly=on \
   -virtfs local,path=$JDK_CONF,mount_tag=javaconf,security_model=none,readonly=on \
   -virtfs local,path="$share",mount_tag=tier,security_model=none,readonly=on \
-  -nic none -display none -monitor none -parallel none \
+  -nic none -display none -monitor unix:"$monitor",server=on,wait=off -parallel none \
   -serial file:"$console" -serial file:"$results" -no-reboot \
   >"$WORKDIR/qemu.log" 2>&1 </dev/null &
 QEMU_PID=$!
@@ -209,10 +221,48 @@ show_new() {
     shown=$n
   fi
 }
-booted_at= ended_at= why=
+# monitor CMD…: human monitor commands, their answers on stdout.
+monitor() {
+  python3 - "$monitor" "$@" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+for cmd in sys.argv[2:]:
+    s.sendall(cmd.encode() + b"\n")
+    time.sleep(1)
+s.settimeout(1)
+out = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+except OSError:
+    pass
+print(out.decode(errors="replace").replace("\r", ""))
+PY
+}
+# What a stuck VM was doing, before it is killed: QEMU's view of the vCPUs, then the guest
+# kernel's backtraces of the CPUs (sysrq l) and of the blocked tasks (sysrq w), which land on
+# ttyS0 (printed below with the console's last lines). sysrq 8 first: the backtraces are
+# KERN_INFO, below the boot's loglevel.
+diagnose_stuck_vm() {
+  log "asking the stuck VM what it does (monitor: info cpus; sysrq 8, l, w)"
+  monitor "info cpus" "sendkey alt-sysrq-8" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" 2>&1 | grep -v '^(qemu)\|^QEMU ' | sed 's/^/  monitor: /'
+  sleep 10
+  # loglevel 0 again: a VM that was only slow must not push the backtraces out of the console's
+  # last lines with what it prints next (an OOM report is 100 lines).
+  monitor "sendkey alt-sysrq-0" >/dev/null 2>&1
+  sleep 2
+}
+booted_at= ended_at= why= last_line_at=$(date +%s%N)
 while kill -0 "$QEMU_PID" 2>/dev/null; do
+  before=$shown
   show_new
   now=$(date +%s%N)
+  [ "$shown" = "$before" ] || last_line_at=$now
   if [ -z "$booted_at" ] && grep -q '^CORRAL-TIER BOOTED' "$results"; then
     booted_at=$now
     log "VM up, tests started $(secs "$boot_t") s after launch"
@@ -228,8 +278,11 @@ while kill -0 "$QEMU_PID" 2>/dev/null; do
     why="FAIL tier-poweroff: the VM did not power off within 120 s after the tests"
   elif [ $(((now - boot_t) / 1000000000)) -ge "$VM_TIMEOUT" ]; then
     why="FAIL tier-timeout: the VM ran longer than ${VM_TIMEOUT}s"
+  elif [ -n "$booted_at" ] && [ -z "$ended_at" ] && [ $(((now - last_line_at) / 1000000000)) -ge "$STALL_TIMEOUT" ]; then
+    why="FAIL tier-stall: the tests printed nothing for ${STALL_TIMEOUT}s (last line: $(tail -n1 "$results" | tr -d '\r' | cut -c1-160))"
   fi
   if [ -n "$why" ]; then
+    diagnose_stuck_vm
     kill -KILL "$QEMU_PID" 2>/dev/null
     break
   fi
@@ -257,7 +310,7 @@ fi
 if [ -n "$why" ] || [ -z "$line" ] || [ "$qemu_rc" != 0 ] || [ "${line#* passed, }" != "0 failed" ]; then
   echo "--- qemu: $(tr '\n' ' ' <"$WORKDIR/qemu.log")"
   echo "--- last lines of the VM's console (ttyS0):"
-  tr -d '\r' <"$console" | tail -n 25 | sed 's/^/  /'
+  tr -d '\r' <"$console" | tail -n 150 | sed 's/^/  /'
 fi
 [ "$qemu_rc" = 0 ] || { echo "FAIL tier-qemu: qemu exited with status $qemu_rc"; EXTRA_FAILS=$((EXTRA_FAILS + 1)); }
 log "timings: $(awk -v ms=$(((boot_t - t0) / 1000000)) 'BEGIN { printf "%.1f", ms / 1000 }') s until the boot (tools, tree, image), $(secs "$boot_t") s boot, tests and power-off"
