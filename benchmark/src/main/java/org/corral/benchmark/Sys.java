@@ -130,6 +130,39 @@ final class Sys {
     }
 
     /** A "Key:   123 kB" field of /proc/PID/status or smaps_rollup, in kB; -1 when unreadable. */
+    /**
+     * Waits until the CPUs are at least {@code idleShare} idle over two consecutive seconds
+     * (from /proc/stat's first line), or {@code max} has passed; returns the time waited. The
+     * kernel frees destroyed cgroups in workers after the fact, and on two cores that work
+     * competes with whatever is measured next.
+     */
+    static Duration awaitIdleCpus(double idleShare, Duration max) {
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
+        int quietSeconds = 0;
+        long[] before = cpuTimes();
+        while (quietSeconds < 2 && System.nanoTime() < deadline) {
+            Bus.sleep(1000);
+            long[] after = cpuTimes();
+            long total = after[0] - before[0];
+            long idle = after[1] - before[1];
+            quietSeconds = total > 0 && idle >= idleShare * total ? quietSeconds + 1 : 0;
+            before = after;
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** {total, idle + iowait} jiffies of all CPUs. */
+    private static long[] cpuTimes() {
+        String[] f = readOr(Path.of("/proc/stat"), "cpu 0").lines().findFirst().orElse("cpu 0").trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        long idle = (f.length > 4 ? Long.parseLong(f[4]) : 0) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
+        return new long[] {total, idle};
+    }
+
     static long procKb(long pid, String file, String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {
