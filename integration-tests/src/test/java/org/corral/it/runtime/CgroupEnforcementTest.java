@@ -83,10 +83,11 @@ class CgroupEnforcementTest extends SharedRigTest {
         // busybox tail keeps the last "line": 64 MiB of NULs without a newline, in anonymous memory.
         // The pipeline runs with oom_score_adj 1000 (raising it needs no privilege): head can
         // trigger a second OOM kill while tail's memory is still being freed, and without that it
-        // could pick init (seen once in this project's runs so far).
+        // could pick init (seen once in this project's runs so far). The result file appears whole
+        // (rename), or the test could read it between the shell's open and its write (seen once).
         String init = root.script("init.sh", """
                 (echo 1000 > /proc/self/oom_score_adj && head -c 67108864 /dev/zero | tail > /dev/null)
-                echo "status=$?" > /out/oom
+                echo "status=$?" > /out/oom.tmp && mv /out/oom.tmp /out/oom
                 while :; do sleep 1; done
                 """);
         rig.define(LxcXml.named(name).root(root).init(init).memoryMiB(32).bind(out, "/out", false));

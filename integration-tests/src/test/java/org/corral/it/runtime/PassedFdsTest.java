@@ -62,8 +62,9 @@ class PassedFdsTest extends SharedRigTest {
         String pipe = "pipe:[" + m.group(1) + "]";
         String sock = "socket:[" + m.group(2) + "]";
 
-        assertEquals("through-the-pipe", rig.awaitFile(out.resolve("pipe")).trim(), "cat <&3 inside");
+        // done is written after cat has finished /out/pipe, which may exist before it has content.
         rig.awaitFile(out.resolve("done"));
+        assertEquals("through-the-pipe", Rig.read(out.resolve("pipe")).trim(), "cat <&3 inside");
         long leader = rig.leader(name);
         assertEquals(pipe, fdTarget(leader, 3), "fd 3 of init");
         assertEquals(sock, fdTarget(leader, 4), "fd 4 of init");

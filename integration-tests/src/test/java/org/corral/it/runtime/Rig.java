@@ -214,7 +214,12 @@ public final class Rig implements AutoCloseable {
         return console(name);
     }
 
-    /** Waits for a file the container writes (e.g. on a bound host directory) and returns it. */
+    /**
+     * Waits for a file the container writes (e.g. on a bound host directory) to exist, and
+     * returns what it holds then. A shell's {@code > file}
+     * creates the file before it writes: a result read from it must be renamed into place
+     * ({@code > f.tmp && mv f.tmp f}) or awaited through a marker written after it.
+     */
     public String awaitFile(Path file) {
         Poll.require(WAIT, () -> Files.exists(file), () -> file + " never appeared; service log tail:\n" + tail(service.stderr()));
         return Processes.readIfExists(file);
