@@ -93,6 +93,25 @@ static int do_ifup(const struct step *s)
 	return rc;
 }
 
+/* "0" is the writer itself. Written to a cgroup v1 `tasks` file by a
+ * single-threaded process, it moves that process without the write side of
+ * the kernel's global cgroup_threadgroup_rwsem, which waits for an RCU grace
+ * period (milliseconds) each time; the supervisor writing init's PID to
+ * `cgroup.procs` takes it. */
+static int do_cgroupjoin(const struct step *s)
+{
+	int fd = open(s->args[0], O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		fail_step(s, s->args[0]);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int do_mount(const struct step *s)
 {
 	unsigned long flags;
@@ -306,6 +325,7 @@ static int do_umount(const struct step *s)
 static int run_step(struct init *in, const struct step *s)
 {
 	switch (s->op) {
+	case OP_CGROUPJOIN: return do_cgroupjoin(s);
 	case OP_HOSTNAME: return do_hostname(s);
 	case OP_MOUNT: return do_mount(s);
 	case OP_MKDIR: return do_mkdir(s);

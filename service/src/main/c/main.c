@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -126,16 +127,39 @@ static int prepare(const struct plan *p, int sync[2])
 	return 0;
 }
 
+/* With `clonecgroup`, clone3 creates init in that cgroup2 directory
+ * (CLONE_INTO_CGROUP): no migration afterwards, so none of the kernel's
+ * global cgroup_threadgroup_rwsem, whose writer waits for an RCU grace
+ * period. Without a stack clone3 behaves like fork too. */
+static pid_t clone_into_cgroup(const struct plan *p)
+{
+	struct clone_args args = { .flags = p->clone_flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	int fd = open(p->clone_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pid_t pid;
+
+	if (fd < 0)
+		return fail(-1, "clonecgroup", p->clone_cgroup);
+	args.cgroup = (__u64)fd;
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		return 0;
+	if (pid < 0)
+		fail(-1, "clonecgroup", p->clone_cgroup);
+	close(fd);
+	return pid;
+}
+
 /* A raw clone with no stack behaves like fork, but with new namespaces:
  * CLONE_NEWPID only takes effect for a child, which is why init is cloned
  * rather than the supervisor unsharing. In enter mode there are no flags:
  * a plain fork into the namespaces entered before. */
 static int spawn(const struct plan *p, int sync[2])
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, p->clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
+	pid_t pid = p->clone_cgroup ? clone_into_cgroup(p)
+				    : (pid_t)syscall(SYS_clone, p->clone_flags | SIGCHLD, NULL, NULL, NULL, 0);
 
 	if (pid < 0)
-		return fail(-1, "clone", "");
+		return p->clone_cgroup ? -1 : fail(-1, "clone", "");
 	if (pid == 0) {
 		close(sync[0]);
 		init_main(p, sync[1]);

@@ -30,10 +30,12 @@ static const struct opdef opdefs[] = {
 	{ "consolelog", OP_CONSOLELOG, 1, false },
 	{ "clone", OP_CLONE, 1, false },
 	{ "cgroupprocs", OP_CGROUPPROCS, 1, false },
+	{ "clonecgroup", OP_CLONECGROUP, 1, false },
 	{ "pause", OP_PAUSE, 1, false },
 	{ "fds", OP_FDS, 1, false },
 	{ "enter", OP_ENTER, 1, false },
 	{ "stdio", OP_STDIO, 1, false },
+	{ "cgroupjoin", OP_CGROUPJOIN, 1, false },
 	{ "hostname", OP_HOSTNAME, 1, false },
 	{ "mount", OP_MOUNT, 5, false },
 	{ "mkdir", OP_MKDIR, 2, false },
@@ -122,6 +124,7 @@ static int header(struct plan *p, const struct opdef *d, char **args)
 		if (append(&p->cgroupprocs, &p->ncgroupprocs, args[0]) < 0)
 			return fail(-1, "cgroupprocs", a);
 		return 0;
+	case OP_CLONECGROUP: p->clone_cgroup = a; return 0;
 	case OP_PAUSE:
 		if (parse_ulong(a, 10, 1, &v) < 0)
 			return fail(-1, "pause", a);

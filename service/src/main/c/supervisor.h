@@ -39,11 +39,13 @@ enum op {
 	OP_CONSOLELOG,
 	OP_CLONE,
 	OP_CGROUPPROCS,
+	OP_CLONECGROUP,
 	OP_PAUSE,
 	OP_FDS,
 	OP_ENTER,
 	OP_STDIO,
 	/* Everything from here on is a step record, executed by init. */
+	OP_CGROUPJOIN,
 	OP_HOSTNAME,
 	OP_MOUNT,
 	OP_MKDIR,
@@ -63,7 +65,7 @@ enum op {
 	OP_ARGV,
 	OP_EXEC,
 };
-#define OP_FIRST_STEP OP_HOSTNAME
+#define OP_FIRST_STEP OP_CGROUPJOIN
 
 struct step {
 	int index; /* counts step records from 0: the <step-index> of `failed` */
@@ -81,6 +83,7 @@ struct plan {
 	unsigned long clone_flags;
 	char **cgroupprocs;
 	int ncgroupprocs;
+	const char *clone_cgroup; /* a cgroup2 directory init is created in, or NULL */
 	bool pause;
 	int nfds;
 	pid_t enter_pid; /* enter mode: join this process's namespaces; 0: start a container */

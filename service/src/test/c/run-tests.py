@@ -616,6 +616,75 @@ def test_pause_cgroup():
                     time.sleep(0.01)
 
 
+def v1_hierarchy():
+    """A mounted cgroup v1 hierarchy (e.g. /sys/fs/cgroup/pids), or None."""
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup" and "pids" in fields[3].split(","):
+                return fields[1]
+    return None
+
+
+def test_cgroupjoin():
+    """cgroupjoin: init joins a cgroup v1 hierarchy itself (tasks); a bad file fails the step."""
+    base = v1_hierarchy()
+    if not base:
+        print("  NOTE: no cgroup v1 pids hierarchy (a pure v2 host); cgroupjoin is for v1 only")
+        return
+    cg = os.path.join(base, "corral-test-%d" % os.getpid())
+    os.mkdir(cg)
+    try:
+        out = path("cgroup.txt")
+        p = plan(headers("t-join") + [("cgroupjoin", os.path.join(cg, "tasks")),
+                                      ("mount", "", "/", "", MS_REC | MS_PRIVATE, "")] +
+                 tail(["/bin/busybox", "sh", "-c", "cat /proc/self/cgroup > %s" % out]))
+        conn = spawn(p)
+        parse_started(conn.line())
+        expect_exited(conn, 0, 0)
+        lines = [l for l in read("cgroup.txt").splitlines() if ":pids:" in l]
+        check(lines == ["%s:pids:/%s" % (lines[0].split(":")[0] if lines else "?", os.path.basename(cg))],
+              "init ran in the cgroup it joined, got %r" % lines)
+        p = plan(headers("t-join-bad") + [("cgroupjoin", os.path.join(cg, "nope", "tasks"))] + tail(["/bin/true"]))
+        line = spawn(p).line()
+        check(line == "failed 0 cgroupjoin 2 %s" % os.path.join(cg, "nope", "tasks"),
+              "cgroupjoin failure line, got %r" % line)
+    finally:
+        for _ in range(100):
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.01)
+
+
+def test_clonecgroup():
+    """clonecgroup: init is created in a cgroup2 directory; a missing one fails before clone."""
+    base, cg = cgroup_dir()
+    if not cg:
+        print("  NOTE: no writable cgroup2 hierarchy; clonecgroup not exercised")
+        return
+    try:
+        out = path("cgroup2.txt")
+        p = plan(headers("t-into", extra=[("clonecgroup", cg)]) + [("mount", "", "/", "", MS_REC | MS_PRIVATE, "")] +
+                 tail(["/bin/busybox", "sh", "-c", "cat /proc/self/cgroup > %s" % out]))
+        conn = spawn(p)
+        parse_started(conn.line())
+        expect_exited(conn, 0, 0)
+        lines = [l for l in read("cgroup2.txt").splitlines() if l.startswith("0::")]
+        check(lines == ["0::/" + os.path.basename(cg)], "init was created in the cgroup, got %r" % lines)
+        missing = os.path.join(cg, "nope")
+        line = spawn(plan(headers("t-into-bad", extra=[("clonecgroup", missing)]) + tail(["/bin/true"]))).line()
+        check(line == "failed -1 clonecgroup 2 %s" % missing, "clonecgroup failure line, got %r" % line)
+    finally:
+        for _ in range(100):
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.01)
+
+
 CLONE_NEWUSER = 0x10000000
 USERNS_SCRIPT = r"""
 {
@@ -857,7 +926,7 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
+              test_pause_cgroup, test_cgroupjoin, test_clonecgroup, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
               test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]

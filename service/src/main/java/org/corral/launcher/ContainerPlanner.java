@@ -97,6 +97,12 @@ public final class ContainerPlanner {
                 : stripSlash(rootFs.getSource().getDir());
         Idmap idmap = d.getIdmap();
 
+        if (joinsItself(d, ctx)) {
+            // First of all, so that everything init sets up is charged to the container.
+            for (Path tasks : ctx.cgroup().v1TasksFiles()) {
+                plan.step("cgroupjoin", tasks);
+            }
+        }
         plan.step("hostname", d.getName());
         if (hasPrivateNetwork(d)) {
             // A new network namespace starts with lo down; libvirt brings it up.
@@ -205,6 +211,19 @@ public final class ContainerPlanner {
         return plan;
     }
 
+    /**
+     * Whether init joins its cgroup v1 hierarchies itself ({@code cgroupjoin}) rather than the
+     * supervisor writing its PID to them. Any migration by PID takes the kernel's global
+     * cgroup_threadgroup_rwsem for writing, whose writer waits for an RCU grace period (about
+     * 9 ms median per start here, docs/benchmarks.md); a single-threaded process moving itself
+     * through {@code tasks} does not (and in cgroup2 nothing moves: {@code clonecgroup}). Not in
+     * a new user namespace, whose root may not write the host's cgroup files, and not when the
+     * launcher places init (machined's scope).
+     */
+    private static boolean joinsItself(Domain d, Context ctx) {
+        return d.getIdmap() == null && !ctx.launcherMovesInit() && !ctx.cgroup().v1TasksFiles().isEmpty();
+    }
+
     private static void header(Plan plan, Domain d, Context ctx) {
         long clone = Linux.CLONE_NEWNS | Linux.CLONE_NEWPID | Linux.CLONE_NEWUTS | Linux.CLONE_NEWIPC;
         if (hasPrivateNetwork(d)) {
@@ -221,8 +240,13 @@ public final class ContainerPlanner {
         plan.header("consolelog", ctx.paths().consoleLog());
         plan.header("clone", clone);
         if (!ctx.launcherMovesInit()) {
-            for (Path procs : ctx.cgroup().procsFiles()) {
-                plan.header("cgroupprocs", procs);
+            // Where init starts out: created in its cgroup2 directory; in the v1 hierarchies
+            // it joins itself or, in a user namespace, the supervisor moves it (see joinsItself).
+            ctx.cgroup().v2Directory().ifPresent(dir -> plan.header("clonecgroup", dir));
+            if (!joinsItself(d, ctx)) {
+                for (Path procs : ctx.cgroup().v1ProcsFiles()) {
+                    plan.header("cgroupprocs", procs);
+                }
             }
         }
         if (ctx.pauseBeforeInit() || ctx.launcherMovesInit() || d.getIdmap() != null) {

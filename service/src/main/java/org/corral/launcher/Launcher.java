@@ -454,7 +454,7 @@ public final class Launcher {
                     ? "init " + arg + " not found in root " + root
                     : "cannot execute init " + arg + " in root " + root + ": " + why;
             case "mount" -> "cannot mount " + describeStep(plan, Integer.parseInt(f[1])) + ": " + why;
-            case "cgroupprocs" -> "cannot move init into its cgroup (" + arg + "): " + why;
+            case "cgroupprocs", "cgroupjoin" -> "cannot move init into its cgroup (" + arg + "): " + why;
             case "idmap" -> idmapFailure(live, arg, errno, why);
             default -> "step '" + op + "' failed on " + arg + ": " + why;
         };

@@ -75,6 +75,28 @@ public final class ContainerCgroup {
         return out;
     }
 
+    /**
+     * The cgroup2 directory init can be created in (clone3 with CLONE_INTO_CGROUP, the plan's
+     * {@code clonecgroup}): the container's own on a pure v2 host, the unit directory on a hybrid
+     * one; empty on a v1-only host.
+     */
+    public java.util.Optional<Path> v2Directory() {
+        return unified ? java.util.Optional.of(dirs.get(0)) : java.util.Optional.ofNullable(unitDir);
+    }
+
+    /** The {@code cgroup.procs} files of the cgroup v1 hierarchies (none on a pure v2 host). */
+    public List<Path> v1ProcsFiles() {
+        return unified ? List.of() : dirs.stream().map(d -> d.resolve("cgroup.procs")).toList();
+    }
+
+    /**
+     * The {@code tasks} files of the cgroup v1 hierarchies, which a single-threaded init writes
+     * "0" to, to join them itself (the plan's {@code cgroupjoin}).
+     */
+    public List<Path> v1TasksFiles() {
+        return unified ? List.of() : dirs.stream().map(d -> d.resolve("tasks")).toList();
+    }
+
     /** The PIDs in the cgroup (read from the first hierarchy: all hold the same processes). */
     public List<Integer> pids() throws IOException {
         List<Integer> out = new ArrayList<>();

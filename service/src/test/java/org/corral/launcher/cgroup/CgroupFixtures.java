@@ -23,4 +23,23 @@ public final class CgroupFixtures {
         return new ContainerCgroup("/machine/" + name + ".corral",
                 layout.v1Hierarchies().stream().map(h -> h.resolve("machine/" + name + ".corral")).toList(), false);
     }
+
+    /** {@link #v1Cgroup} on a hybrid host: with its unit directory in the unified hierarchy. */
+    public static ContainerCgroup hybridCgroup(CgroupLayout layout, String name) {
+        return new ContainerCgroup("/machine/" + name + ".corral",
+                layout.v1Hierarchies().stream().map(h -> h.resolve("machine/" + name + ".corral")).toList(), false,
+                java.nio.file.Path.of("/sys/fs/cgroup/unified/machine.slice/corral-" + name + ".scope"));
+    }
+
+    /** A pure cgroup v2 host with memory, pids and cpu. */
+    public static CgroupLayout v2Layout() throws IOException {
+        return CgroupLayout.parse(List.of("30 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw"),
+                v2 -> Set.of("memory", "pids", "cpu"));
+    }
+
+    /** A container's cgroup on a pure cgroup v2 host ({@link #v2Layout}). */
+    public static ContainerCgroup v2Cgroup(String name) {
+        return new ContainerCgroup("/machine/" + name + ".corral",
+                List.of(java.nio.file.Path.of("/sys/fs/cgroup/machine/" + name + ".corral")), true);
+    }
 }
