@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,14 @@ public final class MeminfoServer {
 
     /** How long a stat of the mount may take before the server counts as hung. */
     private static final long STAT_TIMEOUT_MS = 2000;
+    /**
+     * A server that answered less than this long ago, and whose process still runs, is not asked
+     * again: every container start calls {@link #ensureRunning}, and the question (a thread and a
+     * FUSE round trip to the server) cost about a millisecond of each start in a burst.
+     */
+    private static final long RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** When the server of each runtime directory last answered (System.nanoTime); guarded by the class. */
+    private static final Map<Path, Long> LAST_ANSWER = new HashMap<>();
     private static final long START_TIMEOUT_MS = 20000;
 
     private MeminfoServer() {
@@ -139,9 +149,16 @@ public final class MeminfoServer {
      */
     public static synchronized void ensureRunning(Path runtimeDir, Path javaHome, String classPath)
             throws IOException {
-        if (isServing(runtimeDir)) {
+        Path key = runtimeDir.toAbsolutePath();
+        Long checked = LAST_ANSWER.get(key);
+        if (checked != null && System.nanoTime() - checked < RECHECK_NANOS && serverPid(runtimeDir).isPresent()) {
             return;
         }
+        if (isServing(runtimeDir)) {
+            LAST_ANSWER.put(key, System.nanoTime());
+            return;
+        }
+        LAST_ANSWER.remove(key);
         Files.createDirectories(runtimeDir);
         if (lockHeld(runtimeDir)) {
             // Starting up (a concurrent start), or alive but not answering.
