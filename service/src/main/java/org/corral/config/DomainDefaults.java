@@ -33,7 +33,10 @@ final class DomainDefaults {
     /** libvirt's OUI prefix for LXC guest NICs (Xen's, reused by libvirt for containers). */
     static final byte[] MAC_PREFIX = {0x00, 0x16, 0x3e};
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Made on first use: a SecureRandom brings up the JDK's security providers, which a start need not wait for. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     private DomainDefaults() {
     }
@@ -167,7 +170,7 @@ final class DomainDefaults {
 
     static String randomMac() {
         byte[] b = new byte[3];
-        RANDOM.nextBytes(b);
+        Random.INSTANCE.nextBytes(b);
         return String.format("%02x:%02x:%02x:%02x:%02x:%02x",
                 MAC_PREFIX[0], MAC_PREFIX[1], MAC_PREFIX[2], b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
     }

@@ -37,6 +37,21 @@ final class BusConnector {
     }
 
     /** Who hears that the connection broke (a dbus-java connection is deaf after that). */
+    /**
+     * Initialises dbus-java's SASL class on the calling thread. Its static initialiser builds a
+     * java.text.Collator for the default locale and a SecureRandom (the JDK's security
+     * providers), about 30 ms, which the connecting thread would otherwise spend between
+     * connect and authentication, the longest path of bus activation; the main thread calls
+     * this while that thread is still setting up the transport.
+     */
+    static void prepareAuthentication() {
+        try {
+            Class.forName("org.freedesktop.dbus.connections.SASL", true, BusConnector.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("dbus-java without its SASL class", e);
+        }
+    }
+
     void onLoss(Consumer<IOException> handler) {
         onLoss = handler;
     }

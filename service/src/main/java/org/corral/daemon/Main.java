@@ -27,6 +27,7 @@ public final class Main {
         }
         // Before anything else: the connection is made while the daemon loads its state.
         BusConnector bus = BusConnector.start();
+        BusConnector.prepareAuthentication();
         System.exit(new Daemon(settings, bus).run());
     }
 }

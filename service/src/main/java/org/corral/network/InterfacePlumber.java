@@ -53,7 +53,10 @@ import org.corral.network.model.NetworkDefinition;
 public final class InterfacePlumber {
 
     private static final Logger LOG = LogManager.getLogger(InterfacePlumber.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Made on first use: a SecureRandom brings up the JDK's security providers, which a start need not wait for. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     private final NetworkRegistry networks;
     private final CommandRunner cmd;
@@ -471,7 +474,7 @@ public final class InterfacePlumber {
     }
 
     private static String generatedName() {
-        return String.format("veth%06x", RANDOM.nextInt(1 << 24));
+        return String.format("veth%06x", Random.INSTANCE.nextInt(1 << 24));
     }
 
     /** Host end: MAC fe:xx:.. from the guest's, into the bridge (if any), up. */

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.xml.transform.dom.DOMResult;
 import org.corral.config.DomainXml;
@@ -109,10 +108,17 @@ public final class NetworkXml {
      * outside. Its UUID is fixed (a name-based UUID of "corral:network:default"), so it stays the
      * same across restarts. A stored default.xml replaces it; undefining that brings this back.
      */
+    /**
+     * {@code UUID.nameUUIDFromBytes("corral:network:default")}, written out: computing it at every
+     * start brought up the JDK's security providers for MD5, about 5 ms of bus activation
+     * (NetworkXmlTest checks the value).
+     */
+    static final String DEFAULT_UUID = "68cf1d5a-d6ee-34af-83c8-4936c352b543";
+
     public static NetworkDefinition builtInDefault() {
         NetworkDefinition def = new NetworkDefinition();
         def.setName(DEFAULT_NAME);
-        def.setUuid(UUID.nameUUIDFromBytes("corral:network:default".getBytes(StandardCharsets.UTF_8)).toString());
+        def.setUuid(DEFAULT_UUID);
         def.setForward(new NetworkDefinition.Forward("nat"));
         def.setBridge(new NetworkDefinition.Bridge("corral0"));
         Ip ip = new Ip("192.168.122.1", "255.255.255.0");

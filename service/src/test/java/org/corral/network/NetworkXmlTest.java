@@ -86,6 +86,8 @@ class NetworkXmlTest {
     void builtInDefaultIsLibvirtsDefaultOnCorral0() throws Exception {
         NetworkDefinition d = NetworkXml.builtInDefault();
         assertEquals(NetworkXml.builtInDefault().getUuid(), d.getUuid(), "stable UUID");
+        assertEquals(java.util.UUID.nameUUIDFromBytes("corral:network:default".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString(), d.getUuid(), "the name-based UUID of corral:network:default");
         String xml = NetworkXml.format(d);
         assertEquals("""
                 <network>
