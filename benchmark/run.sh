@@ -2,7 +2,7 @@
 # The corral benchmark: one command, as root. See docs/benchmarks.md.
 #
 #   benchmark/run.sh [--n 1000] [--cycles 200] [--warmup 20] [--pss 50] [--rss 200] [--extra 20]
-#                    [--activations 5] [--cli-runs 10] [--floor-cycles 1000] [--keep] [--hold S]
+#                    [--activations 21] [--cli-runs 10] [--floor-cycles 1000] [--keep] [--hold S]
 #
 # Builds if needed (mvn -B -q install -DskipTests), then the Java harness unpacks
 # dist/target/corral-*.tar.gz into a scratch dir, starts a private dbus-daemon and corrald from

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Analysis aid for docs/benchmarks.md (not part of benchmark/run.sh): the full /bin/true cycle
 through corral-supervisor alone, without the JVM and D-Bus, with a plan shaped like the one
-corrald builds (libvirt-like /dev, devpts, console pty, pivot_root), once without cgroups and
-once with init joining a fresh cgroup in every v1 hierarchy (or the v2 one), as corrald does.
+corrald builds (libvirt-like /dev, devpts, console pty, pivot_root): without cgroups, with the
+supervisor writing init's PID to a fresh cgroup in every v1 hierarchy (or the v2 one), and as
+corrald places init (init joins the v1 hierarchies itself, `cgroupjoin`; on v2 it is created
+in its cgroup, `clonecgroup`).
 
 usage (root): benchmark/supervisor-alone.py [CYCLES]
 Uses the built service/target/native/corral-supervisor and the plan helpers of
@@ -60,15 +62,23 @@ def remove_cgroup(dirs):
                 time.sleep(0.001)
 
 
-def cycle(with_cgroup, i, gap):
+def cycle(mode, i, gap):
+    """mode: None (no cgroups), "procs" (the supervisor moves init) or "self" (as corrald)."""
     time.sleep(gap)
     root, shared = rt.path("root"), rt.path("shared")
     extra = []
+    first = []
     dirs = []
-    if with_cgroup:
+    if mode:
         dirs = make_cgroup("bench-alone-%d" % i)
-        extra = [("cgroupprocs", os.path.join(d, "cgroup.procs")) for d in dirs]
-    p = rt.plan(rt.headers("bench-alone", extra=extra) + rt.rootfs_steps(root, shared) + rt.tail(["/bin/true"]))
+        v2 = len(dirs) == 1 and os.path.exists(os.path.join(os.path.dirname(os.path.dirname(dirs[0])), "cgroup.controllers"))
+        if mode == "procs":
+            extra = [("cgroupprocs", os.path.join(d, "cgroup.procs")) for d in dirs]
+        elif v2:
+            extra = [("clonecgroup", dirs[0])]
+        else:
+            first = [("cgroupjoin", os.path.join(d, "tasks")) for d in dirs]
+    p = rt.plan(rt.headers("bench-alone", extra=extra) + first + rt.rootfs_steps(root, shared) + rt.tail(["/bin/true"]))
     t0 = time.monotonic()
     conn = rt.spawn(p)
     rt.parse_started(conn.line())
@@ -94,13 +104,17 @@ def main():
         os.makedirs(rt.path("shared"))
         # Back to back, and with 20 ms between cycles (untimed), which is about the pace of the
         # D-Bus full cycle: cgroup v1 attach cost depends on the time since the previous attach.
-        for with_cgroup, gap in ((False, 0), (True, 0), (False, 0.02), (True, 0.02)):
-            rows = [cycle(with_cgroup, i, gap) for i in range(CYCLES + 10)][10:]
-            label = "with cgroups (%d hierarchies)" % len(hierarchies()) if with_cgroup else "without cgroups"
-            print("supervisor alone, %s, %d cycles, %d ms apart:" % (label, CYCLES, gap * 1000))
-            print("  spawn -> started            " + q([r[0] for r in rows]))
-            print("  spawn -> exited             " + q([r[1] for r in rows]))
-            print("  spawn -> exited + rmdir cg  " + q([r[2] for r in rows]))
+        labels = {None: "without cgroups",
+                  "procs": "the supervisor moves init into %d hierarchies" % len(hierarchies()),
+                  "self": "init placed as corrald does (%d hierarchies)" % len(hierarchies())}
+        for gap in (0, 0.02):
+            for mode in (None, "procs", "self"):
+                rows = [cycle(mode, i, gap) for i in range(CYCLES + 10)][10:]
+                label = labels[mode]
+                print("supervisor alone, %s, %d cycles, %d ms apart:" % (label, CYCLES, gap * 1000))
+                print("  spawn -> started            " + q([r[0] for r in rows]))
+                print("  spawn -> exited             " + q([r[1] for r in rows]))
+                print("  spawn -> exited + rmdir cg  " + q([r[2] for r in rows]))
     finally:
         shutil.rmtree(rt.TMP, ignore_errors=True)
 

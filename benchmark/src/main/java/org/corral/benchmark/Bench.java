@@ -47,7 +47,7 @@ public final class Bench {
     private int pssCount = 50;
     private int rssCount = 200;
     private int extra = 20;
-    private int activationRuns = 5;
+    private int activationRuns = 21;
     private int cliRuns = 10;
     private int floorCycles = 1000;
     private Path projectRoot = Path.of(".").toAbsolutePath().normalize();
