@@ -92,7 +92,7 @@ static void client_input(struct supervisor *sup, struct client *cl)
 }
 
 /* Order matters: the console log is complete before anyone hears of the
- * end, the exit file is durable before the line goes out (a service that
+ * end, the exit file is in place before the line goes out (a service that
  * misses the line reads the file), and the socket path is free before the
  * service could start the container again. */
 static __attribute__((noreturn)) void finish(struct supervisor *sup, int status)

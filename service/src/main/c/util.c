@@ -210,7 +210,9 @@ int proc_starttime(int proc_fd, pid_t pid, unsigned long long *out)
 	return 0;
 }
 
-/* tmp + fsync + rename: a reader sees the old file or the whole new one. */
+/* tmp + rename: a reader sees the old file or the whole new one. No fsync:
+ * the files live in the runtime directory, which a reboot empties (and the
+ * containers with it); a killed service finds them in the page cache. */
 int write_file_atomic(const char *path, const char *text)
 {
 	char tmp[4096];
@@ -223,7 +225,7 @@ int write_file_atomic(const char *path, const char *text)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, text, strlen(text)) < 0) {
 		int err = errno;
 		close(fd);
 		unlink(tmp);
