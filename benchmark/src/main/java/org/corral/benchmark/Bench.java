@@ -46,7 +46,7 @@ public final class Bench {
     private int warmup = 20;
     private int pssCount = 50;
     private int rssCount = 200;
-    private int extra = 20;
+    private int extra = 100;
     private int activationRuns = 21;
     private int cliRuns = 10;
     private int floorCycles = 1000;
