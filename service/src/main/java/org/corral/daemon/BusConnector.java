@@ -38,11 +38,12 @@ final class BusConnector {
 
     /** Who hears that the connection broke (a dbus-java connection is deaf after that). */
     /**
-     * Initialises dbus-java's SASL class on the calling thread. Its static initialiser builds a
-     * java.text.Collator for the default locale and a SecureRandom (the JDK's security
-     * providers), about 30 ms, which the connecting thread would otherwise spend between
-     * connect and authentication, the longest path of bus activation; the main thread calls
-     * this while that thread is still setting up the transport.
+     * Initialises dbus-java's SASL class on the calling thread. Its static initialiser makes a
+     * java.text.Collator (corral's own, {@link ProtocolCollatorProvider}, where the wrapper
+     * selects it; the JDK's took 25 ms) and a SecureRandom (the JDK's security providers),
+     * which the connecting thread would otherwise do between connect and authentication, on
+     * the longest path of bus activation; the main thread calls this while that thread is
+     * still setting up the transport.
      */
     static void prepareAuthentication() {
         try {
