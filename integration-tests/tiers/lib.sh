@@ -4,6 +4,22 @@
 # below DIR: the mount points at or below DIR (mountinfo escapes blanks; our paths have none).
 below() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
 
+# tier_install_tools TIER PACKAGE...: apt-get installs the host tools a tier misses (none: nothing),
+# then checks that /bin/busybox is the static one the containers' roots are made from.
+tier_install_tools() {
+  local tier=$1
+  shift
+  if [ $# -gt 0 ]; then
+    echo "[$tier-tier] installing host tools: $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || setup_failed "apt-get update failed (no network to the Debian mirror?)"
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null || setup_failed "apt-get install $* failed"
+  fi
+  if ldd /bin/busybox >/dev/null 2>&1; then
+    setup_failed "/bin/busybox is not static (install busybox-static)"
+  fi
+}
+
 # tier_tarball REPO [TARBALL]: sets tarball: the given one, else dist/target/corral-*.tar.gz,
 # built with Maven when there is none.
 tier_tarball() {

@@ -88,16 +88,7 @@ if [ -z "$tarball" ]; then
   [ -x $JDK/bin/javac ] || need+=(openjdk-17-jdk-headless)
 fi
 [ -x $JDK/bin/java ] || need+=(openjdk-17-jre-headless)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "[cgroupv2-tier] installing host tools: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || setup_failed "apt-get update failed (no network to the Debian mirror?)"
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
-    setup_failed "apt-get install ${need[*]} failed"
-fi
-if ldd /bin/busybox >/dev/null 2>&1; then
-  setup_failed "/bin/busybox is not static (install busybox-static)"
-fi
+tier_install_tools cgroupv2 "${need[@]}"
 [ -x $JDK/bin/java ] || setup_failed "$JDK/bin/java is missing (openjdk-17-jre-headless)"
 [ -d $JDK_CONF ] || setup_failed "$JDK_CONF is missing (the JDK's conf/ links into it)"
 

@@ -63,16 +63,7 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v auditctl >/dev/null || need+=(auditd)
 command -v python3 >/dev/null || need+=(python3-minimal)
 command -v bc >/dev/null || need+=(bc)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "[systemd-tier] installing host tools: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || setup_failed "apt-get update failed (no network to the Debian mirror?)"
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
-    setup_failed "apt-get install ${need[*]} failed"
-fi
-if ldd /bin/busybox >/dev/null 2>&1; then
-  setup_failed "/bin/busybox is not static (install busybox-static)"
-fi
+tier_install_tools systemd "${need[@]}"
 [ -c /dev/fuse ] || setup_failed "/dev/fuse is missing on the host: the tier binds it into the machine (modprobe fuse)"
 [ -x $JDK/bin/java ] || setup_failed "$JDK/bin/java is missing (openjdk-17-jdk-headless)"
 [ -d $JDK_CONF ] || setup_failed "$JDK_CONF is missing (the JDK's conf/ links into it)"
