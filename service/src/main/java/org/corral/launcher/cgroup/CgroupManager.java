@@ -85,22 +85,8 @@ public final class CgroupManager {
         ContainerCgroup cg = payloadOf(scope);
         try {
             for (Path dir : cg.directories()) {
-                Path root = hierarchyRootOf(dir, cg.relativePath());
                 // systemd makes the scope only in the hierarchies it manages (not freezer, cpuset...).
-                Path p = root;
-                for (String part : cg.relativePath().substring(1).split("/")) {
-                    p = p.resolve(part);
-                    if (!Files.isDirectory(p)) {
-                        try {
-                            Files.createDirectory(p);
-                        } catch (FileAlreadyExistsException e) {
-                            // made concurrently
-                        }
-                    }
-                    if (isCpuset(root)) {
-                        inheritCpuset(p);
-                    }
-                }
+                makeDirectories(hierarchyRootOf(dir, cg.relativePath()), cg.relativePath(), false);
             }
             for (Path procs : cg.procsFiles()) {
                 write(procs, Integer.toString(initPid));
@@ -247,12 +233,25 @@ public final class CgroupManager {
 
     /** Creates the partition (say /machine) below a hierarchy root, with v2 delegation. */
     private void ensureParents(Path root, String partition) throws IOException {
+        Path p = makeDirectories(root, partition, layout.isUnified());
+        if (layout.isUnified()) {
+            V2Limits.enableControllers(p, layout.v2Controllers());
+        }
+    }
+
+    /**
+     * Makes each missing directory of {@code relative} (say /machine.slice/machine-web.scope)
+     * below a hierarchy root and returns the last. In the v1 cpuset hierarchy every level gets its
+     * parent's cpus and mems where it has none (also a level a concurrent start has just made). With
+     * {@code delegate} (v2) each level first enables its controllers for the next.
+     */
+    private Path makeDirectories(Path root, String relative, boolean delegate) throws IOException {
         Path p = root;
-        for (String part : partition.substring(1).split("/")) {
+        for (String part : relative.substring(1).split("/")) {
             if (part.isEmpty()) {
                 continue;
             }
-            if (layout.isUnified()) {
+            if (delegate) {
                 V2Limits.enableControllers(p, layout.v2Controllers());
             }
             p = p.resolve(part);
@@ -260,16 +259,14 @@ public final class CgroupManager {
                 try {
                     Files.createDirectory(p);
                 } catch (FileAlreadyExistsException e) {
-                    // created concurrently: fine
-                }
-                if (isCpuset(root)) {
-                    inheritCpuset(p);
+                    // made concurrently: fine
                 }
             }
+            if (isCpuset(root)) {
+                inheritCpuset(p);
+            }
         }
-        if (layout.isUnified()) {
-            V2Limits.enableControllers(p, layout.v2Controllers());
-        }
+        return p;
     }
 
     private boolean isCpuset(Path root) {

@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.corral.sys.Errno;
 import org.corral.sys.Native;
@@ -45,8 +46,8 @@ public final class ContainerCgroup {
     }
 
     /** The unit cgroup init also joins on hybrid hosts, so that machined finds its unit. */
-    public java.util.Optional<Path> unitDirectory() {
-        return java.util.Optional.ofNullable(unitDir);
+    public Optional<Path> unitDirectory() {
+        return Optional.ofNullable(unitDir);
     }
 
     /** Directories removed after the container's own once they are empty. */
@@ -63,15 +64,10 @@ public final class ContainerCgroup {
         return dirs;
     }
 
-    /** The files init's PID is written to, one per hierarchy. */
+    /** The files a process's PID is written to, to move it here: one per hierarchy. */
     public List<Path> procsFiles() {
-        List<Path> out = new ArrayList<>();
-        for (Path d : dirs) {
-            out.add(d.resolve("cgroup.procs"));
-        }
-        if (unitDir != null) {
-            out.add(unitDir.resolve("cgroup.procs"));
-        }
+        List<Path> out = new ArrayList<>(v1ProcsFiles());
+        v2Directory().ifPresent(d -> out.add(d.resolve("cgroup.procs")));
         return out;
     }
 
@@ -80,8 +76,8 @@ public final class ContainerCgroup {
      * {@code clonecgroup}): the container's own on a pure v2 host, the unit directory on a hybrid
      * one; empty on a v1-only host.
      */
-    public java.util.Optional<Path> v2Directory() {
-        return unified ? java.util.Optional.of(dirs.get(0)) : java.util.Optional.ofNullable(unitDir);
+    public Optional<Path> v2Directory() {
+        return unified ? Optional.of(dirs.get(0)) : Optional.ofNullable(unitDir);
     }
 
     /** The {@code cgroup.procs} files of the cgroup v1 hierarchies (none on a pure v2 host). */
