@@ -563,12 +563,17 @@ def test_enter():
         print("  dead target: " + line)
     finally:
         if cg:
-            for _ in range(100):
-                try:
-                    os.rmdir(cg)
-                    break
-                except OSError:
-                    time.sleep(0.01)
+            remove_cgroup_dir(cg)
+
+
+def remove_cgroup_dir(cg):
+    """rmdir a test cgroup; the kernel lets it go only once its last process is reaped."""
+    for _ in range(100):
+        try:
+            os.rmdir(cg)
+            return
+        except OSError:
+            time.sleep(0.01)
 
 
 def cgroup_dir():
@@ -608,12 +613,7 @@ def test_pause_cgroup():
         expect_exited(conn, -1, 9)
     finally:
         if cg:
-            for _ in range(100):
-                try:
-                    os.rmdir(cg)
-                    break
-                except OSError:
-                    time.sleep(0.01)
+            remove_cgroup_dir(cg)
 
 
 def v1_hierarchy():
@@ -650,12 +650,7 @@ def test_cgroupjoin():
         check(line == "failed 0 cgroupjoin 2 %s" % os.path.join(cg, "nope", "tasks"),
               "cgroupjoin failure line, got %r" % line)
     finally:
-        for _ in range(100):
-            try:
-                os.rmdir(cg)
-                break
-            except OSError:
-                time.sleep(0.01)
+        remove_cgroup_dir(cg)
 
 
 def test_clonecgroup():
@@ -677,12 +672,7 @@ def test_clonecgroup():
         line = spawn(plan(headers("t-into-bad", extra=[("clonecgroup", missing)]) + tail(["/bin/true"]))).line()
         check(line == "failed -1 clonecgroup 2 %s" % missing, "clonecgroup failure line, got %r" % line)
     finally:
-        for _ in range(100):
-            try:
-                os.rmdir(cg)
-                break
-            except OSError:
-                time.sleep(0.01)
+        remove_cgroup_dir(cg)
 
 
 CLONE_NEWUSER = 0x10000000

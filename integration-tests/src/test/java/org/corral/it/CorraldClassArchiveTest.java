@@ -3,13 +3,11 @@ package org.corral.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,28 +48,17 @@ class CorraldClassArchiveTest {
                 // A start after the recording one starts the dump: wait for it before the next.
                 Poll.until(Duration.ofSeconds(120), () -> archivesDumping(cache).isEmpty());
             }
-            throw new AssertionError("no start used an archive; cache: " + files(cache));
+            throw new AssertionError("no start used an archive; cache: " + Install.cacheFiles(cache));
         }
     }
 
     private static Path classList(Path cache) {
-        return files(cache).stream().filter(n -> n.startsWith("corrald-") && n.endsWith(".classlist"))
+        return Install.cacheFiles(cache).stream().filter(n -> n.startsWith("corrald-") && n.endsWith(".classlist"))
                 .map(cache::resolve).findFirst().orElse(cache.resolve("none"));
     }
 
     private static List<String> archivesDumping(Path cache) {
-        return files(cache).stream().filter(n -> n.startsWith("corrald-") && n.matches(".*\\.jsa\\.[0-9]+")).toList();
-    }
-
-    private static List<String> files(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return Install.cacheFiles(cache).stream().filter(n -> n.startsWith("corrald-") && n.matches(".*\\.jsa\\.[0-9]+")).toList();
     }
 
     @Test

@@ -92,6 +92,18 @@ public final class Install {
         return java.util.Map.of("CORRAL_JAVA", java(), "CORRAL_CACHE_DIR", daemonCache().toString());
     }
 
+    /** The names of the files in a class archive cache, sorted; none when it does not exist. */
+    public static java.util.List<String> cacheFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return java.util.List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (java.io.IOException e) {
+            return java.util.List.of();
+        }
+    }
+
     /** The class archive cache of {@link #daemonEnvironment}. */
     public static Path daemonCache() {
         String dir = System.getProperty("corral.install.root", "target/install-root");

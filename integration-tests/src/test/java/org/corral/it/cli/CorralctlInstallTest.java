@@ -152,7 +152,7 @@ class CorralctlInstallTest {
                 assertTrue(r.stdout().startsWith(" Id   Name   State\n"), r.stdout());
             }
             Poll.require(Duration.ofSeconds(180), () -> archives(cache).size() == 1 && tmpFiles(cache).isEmpty(),
-                    () -> "no archive in " + cache + ": " + files(cache));
+                    () -> "no archive in " + cache + ": " + Install.cacheFiles(cache));
             Path log = scratch.resolve("classes.log");
             Map<String, String> traced = new java.util.HashMap<>(env);
             traced.put("CORRAL_JAVA_OPTS", "-Xlog:class+load:file=" + log);
@@ -177,23 +177,12 @@ class CorralctlInstallTest {
         }
     }
 
-    private static List<String> files(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
     private static List<String> archives(Path dir) {
-        return files(dir).stream().filter(n -> n.endsWith(".jsa")).toList();
+        return Install.cacheFiles(dir).stream().filter(n -> n.endsWith(".jsa")).toList();
     }
 
     private static List<String> tmpFiles(Path dir) {
-        return files(dir).stream().filter(n -> n.matches(".*\\.(jsa|classlist)\\.[0-9]+")).toList();
+        return Install.cacheFiles(dir).stream().filter(n -> n.matches(".*\\.(jsa|classlist)\\.[0-9]+")).toList();
     }
 
     @Test
