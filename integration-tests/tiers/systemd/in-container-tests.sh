@@ -215,6 +215,10 @@ elif ! wait_for 10 not_in_machines $n; then
   fail $t "$n still in machinectl list 10 s after Destroy"
 elif left=$(ls -d /sys/fs/cgroup/*/machine.slice/machine-mach*.scope 2>/dev/null) && [ -n "$left" ]; then
   fail $t "cgroups of the machine scope left: $left"
+  for d in $left; do
+    info "$d: children [$(find "$d" -mindepth 1 -type d | tr '\n' ' ')] procs [$(cat "$d"/cgroup.procs | tr '\n' ' ')]"
+  done
+  journalctl -u corral.service --no-pager -o cat | grep -iE "cgroup|machine|mach-1" | tail -n 12 | sed 's/^/INFO corral: /'
 elif [ ! -f "$AUDIT/unavailable" ] && ! wait_for 5 audit_has "vm=\"$n\"" "op=stop"; then
   fail $t "machine gone, but no op=stop audit record for $n on the host"
 else

@@ -288,7 +288,6 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         return i != null && Initctl.requestRunlevel(i.pid(), runlevel);
     }
 
-    /** After init has ended: removes the cgroup and the runtime files but the logs. */
     /** The empty staging directories of block/image filesystems (their mounts were the container's). */
     static void deleteStaging(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -304,6 +303,7 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         }
     }
 
+    /** After init has ended: removes the cgroup and the runtime files but the logs. */
     public void cleanUp() {
         if (connection != null) {
             connection.close();

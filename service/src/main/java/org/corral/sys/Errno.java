@@ -12,6 +12,7 @@ public final class Errno {
     public static final int ENOTDIR = 20;
     public static final int EINVAL = 22;
     public static final int EBUSY = 16;
+    public static final int ENODEV = 19;
 
     private Errno() {
     }

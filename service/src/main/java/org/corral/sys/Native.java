@@ -14,7 +14,8 @@ import jnr.posix.SpawnFileAction;
  * Every native call corral makes from Java, in one place. Each method checks the return value
  * and throws {@link SyscallException} with the call, errno and argument: a raw -1 never escapes.
  * jnr-posix covers spawning and signals; a few calls it lacks (socketpair, pipe2, fcntl with
- * F_DUPFD_CLOEXEC) are bound directly with jnr-ffi.
+ * F_DUPFD_CLOEXEC, and rmdir, whose errno jnr-posix would turn into an exception) are bound
+ * directly with jnr-ffi.
  */
 public final class Native {
 
@@ -27,6 +28,8 @@ public final class Native {
         int fcntl(int fd, int cmd, int arg);
 
         int open(String path, int flags, int mode);
+
+        int rmdir(String path);
 
         int socket(int domain, int type, int protocol);
 
@@ -197,6 +200,13 @@ public final class Native {
     public static void close(int fd) throws SyscallException {
         if (POSIX.close(fd) < 0) {
             throw error("close", Integer.toString(fd));
+        }
+    }
+
+    /** Removes an empty directory (a cgroup: its errno tells a busy one from a dying one). */
+    public static void rmdir(String path) throws SyscallException {
+        if (LIBC.rmdir(path) < 0) {
+            throw error("rmdir", path);
         }
     }
 

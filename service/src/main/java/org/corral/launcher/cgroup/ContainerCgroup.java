@@ -148,37 +148,51 @@ public final class ContainerCgroup {
     }
 
     /**
-     * Removes the directories, deepest hierarchy entries first. Exited processes leave a
-     * cgroup only when reaped, so EBUSY is retried for a short while.
+     * Removes the directories, then the empty parents. Exited processes leave a cgroup only when
+     * reaped, so EBUSY is retried for a short while. A directory someone else removes meanwhile
+     * counts as removed: on a systemd host, stopping the machine scope trims it (with its payload)
+     * in the hierarchies systemd manages while corral removes it in all of them. One failure
+     * does not stop the rest; the first is reported.
      */
     public void remove() throws IOException {
-        IOException last = null;
+        IOException first = null;
         List<Path> all = new ArrayList<>(dirs);
         if (unitDir != null) {
             all.add(unitDir);
         }
         for (Path d : all) {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    Files.deleteIfExists(d);
-                    break;
-                } catch (java.nio.file.FileSystemException e) {
-                    if (attempt >= 200) {
-                        last = new IOException("cannot remove cgroup " + d + ": " + e.getMessage(), e);
-                        break;
-                    }
-                    sleepQuietly();
-                }
+            try {
+                removeDirectory(d);
+            } catch (SyscallException e) {
+                first = first != null ? first : new IOException("cannot remove cgroup " + d + ": " + e.getMessage(), e);
             }
         }
-        if (last != null) {
-            throw last;
+        if (first != null) {
+            throw first;
         }
         for (Path p : emptyParents) {
             try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                // still in use (systemd's own scope files, or removed by systemd meanwhile)
+                removeDirectory(p);
+            } catch (SyscallException e) {
+                // still in use: systemd's own scope, or a scope a new start of the same name made
+            }
+        }
+    }
+
+    /** rmdir, retried while busy; gone already (ENOENT) or being removed (ENODEV) is success. */
+    private static void removeDirectory(Path d) throws SyscallException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Native.rmdir(d.toString());
+                return;
+            } catch (SyscallException e) {
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENODEV) {
+                    return;
+                }
+                if (e.errno() != Errno.EBUSY || attempt >= 200) {
+                    throw e;
+                }
+                sleepQuietly();
             }
         }
     }

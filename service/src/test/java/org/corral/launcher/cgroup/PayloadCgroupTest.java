@@ -1,6 +1,9 @@
 package org.corral.launcher.cgroup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -9,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Where a container runs inside a systemd machine scope, without touching the host's cgroups. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -53,5 +57,29 @@ class PayloadCgroupTest {
         ContainerCgroup cg = new CgroupManager(v2).payloadOf("/machine.slice/machine-web.scope");
         assertEquals(List.of(Path.of("/sys/fs/cgroup/machine.slice/machine-web.scope/payload")), cg.directories());
         assertEquals(List.of(), cg.emptyParents());
+    }
+
+    /**
+     * systemd trims a stopped scope (payload included) in the hierarchies it manages while corral
+     * removes it everywhere: a directory gone before corral's rmdir must not stop the rest (a
+     * CI run left the scope in cpuacct, cpuset and freezer that way). Plain directories stand in
+     * for cgroups here; the systemd tier checks the real race.
+     */
+    @Test
+    void aPayloadAlreadyRemovedBySystemdDoesNotStopTheRest(@TempDir Path root) throws Exception {
+        List<Path> payloads = new java.util.ArrayList<>();
+        List<Path> scopes = new java.util.ArrayList<>();
+        for (String h : List.of("memory", "cpuacct", "freezer")) {
+            Path scope = root.resolve(h).resolve("machine-web.scope");
+            scopes.add(scope);
+            payloads.add(scope.resolve("payload"));
+            Files.createDirectories(scope.resolve("payload"));
+        }
+        Files.delete(payloads.get(0));
+        Files.delete(scopes.get(0));
+        new ContainerCgroup("/machine-web.scope/payload", payloads, false, null, scopes).remove();
+        for (Path s : scopes) {
+            assertFalse(Files.exists(s), s + " left");
+        }
     }
 }
