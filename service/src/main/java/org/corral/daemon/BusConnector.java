@@ -36,7 +36,6 @@ final class BusConnector {
         return c;
     }
 
-    /** Who hears that the connection broke (a dbus-java connection is deaf after that). */
     /**
      * Initialises dbus-java's SASL class on the calling thread. Its static initialiser makes a
      * java.text.Collator (corral's own, {@link ProtocolCollatorProvider}, where the wrapper
@@ -53,6 +52,7 @@ final class BusConnector {
         }
     }
 
+    /** Who hears that the connection broke (a dbus-java connection is deaf after that). */
     void onLoss(Consumer<IOException> handler) {
         onLoss = handler;
     }

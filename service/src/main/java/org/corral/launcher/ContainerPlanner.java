@@ -34,19 +34,16 @@ import org.corral.launcher.cgroup.ContainerCgroup;
  */
 public final class ContainerPlanner {
 
-    /** What the planner needs to know besides the definition. */
     /**
+     * What the planner needs to know besides the definition.
+     *
      * @param fdNames names of the passed fds for LISTEN_FDNAMES (empty: none, or one per fd)
      * @param meminfo the FUSE file to show as the container's /proc/meminfo, or null when the
      *                meminfo server is unavailable (the container then sees the host's)
-     */
-    /**
      * @param owners  with {@code <idmap>}: the host owner uid of the root's and each
      *                {@code type='mount'} filesystem's source directory (keyed by the source as the
      *                XML writes it); a source owned by the container's mapped root is bound as it
      *                is, any other is idmapped (see {@link UserNamespace#needsIdmap})
-     */
-    /**
      * @param blocks  the device and filesystem type of each {@code type='block'|'file'}
      *                filesystem, keyed by target directory (see {@link BlockFilesystems})
      * @param launcherMovesInit the cgroup does not exist yet: the launcher makes it and moves init

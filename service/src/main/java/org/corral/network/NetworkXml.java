@@ -103,18 +103,18 @@ public final class NetworkXml {
     }
 
     /**
-     * The network that exists out of the box: {@code default}, bridge {@code corral0},
-     * 192.168.122.1/24 with addresses .2 to .254 (libvirt's default network), NAT to the
-     * outside. Its UUID is fixed (a name-based UUID of "corral:network:default"), so it stays the
-     * same across restarts. A stored default.xml replaces it; undefining that brings this back.
-     */
-    /**
      * {@code UUID.nameUUIDFromBytes("corral:network:default")}, written out: computing it at every
      * start brought up the JDK's security providers for MD5, about 5 ms of bus activation
      * (NetworkXmlTest checks the value).
      */
     static final String DEFAULT_UUID = "68cf1d5a-d6ee-34af-83c8-4936c352b543";
 
+    /**
+     * The network that exists out of the box: {@code default}, bridge {@code corral0},
+     * 192.168.122.1/24 with addresses .2 to .254 (libvirt's default network), NAT to the
+     * outside. Its UUID is fixed (a name-based UUID of "corral:network:default"), so it stays the
+     * same across restarts. A stored default.xml replaces it; undefining that brings this back.
+     */
     public static NetworkDefinition builtInDefault() {
         NetworkDefinition def = new NetworkDefinition();
         def.setName(DEFAULT_NAME);
