@@ -87,6 +87,22 @@ static void daemonize(void)
 	}
 }
 
+/* The log file named by the plan becomes fds 1 and 2 (a standby was
+ * spawned before its container was known, with /dev/null there). */
+static int redirect_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return fail(-1, "log", path);
+	if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		close(fd);
+		return fail(-1, "log", path);
+	}
+	close(fd);
+	return 0;
+}
+
 static int check_passed_fds(const struct plan *p)
 {
 	char arg[16];
@@ -262,24 +278,40 @@ int main(int argc, char **argv)
 	struct plan plan;
 	int sync[2];
 	bool done = false;
+	bool standby = false;
 
-	if (argc > 1) {
-		if (strcmp(argv[1], "--version") == 0) {
-			printf("corral-supervisor %s (plan version %s)\n", CORRAL_VERSION,
-			       PLAN_VERSION);
-			return 0;
-		}
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("corral-supervisor %s (plan version %s)\n", CORRAL_VERSION,
+		       PLAN_VERSION);
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "--standby") == 0) {
+		standby = true;
+	} else if (argc > 1) {
 		fprintf(stderr,
-			"usage: corral-supervisor [--version]  (plan on fd 3, see README.md)\n");
+			"usage: corral-supervisor [--version|--standby]  (plan on fd 3, see README.md)\n");
 		return 2;
 	}
 	daemonize();
 	prctl(PR_SET_NAME, "corral-sup", 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
 	sup.ctl.listen_fd = -1;
+	/* A standby waits for its plan, maybe long: it must not hold copies of
+	 * what the JVM had open meanwhile (another start's passed pipe would
+	 * never see EOF). Its plan passes no fds. */
+	if (standby && syscall(SYS_close_range, PASSED_FD_BASE, ~0U, 0) < 0) {
+		fail(-1, "close_range", "");
+		abort_start();
+	}
 	if (plan_read(PLAN_FD, &buf, &len) < 0 || plan_parse(buf, len, &plan) < 0)
 		abort_start();
 	close(PLAN_FD);
+	if (standby && plan.nfds > 0) {
+		fail_errno(EINVAL, -1, "fds", "a standby supervisor gets no fds");
+		abort_start();
+	}
+	if (plan.log && redirect_log(plan.log) < 0)
+		abort_start();
 	/* The launcher is a JVM: whatever it had open without close-on-exec
 	 * (jars, its copies of the passed fds, pipes) arrived here too. Keep
 	 * only the contract's fds, so nothing leaks into the container and a

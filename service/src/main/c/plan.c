@@ -28,6 +28,7 @@ static const struct opdef opdefs[] = {
 	{ "socket", OP_SOCKET, 1, false },
 	{ "exitfile", OP_EXITFILE, 1, false },
 	{ "consolelog", OP_CONSOLELOG, 1, false },
+	{ "log", OP_LOG, 1, false },
 	{ "clone", OP_CLONE, 1, false },
 	{ "cgroupprocs", OP_CGROUPPROCS, 1, false },
 	{ "clonecgroup", OP_CLONECGROUP, 1, false },
@@ -116,6 +117,7 @@ static int header(struct plan *p, const struct opdef *d, char **args)
 	case OP_SOCKET: p->socket_path = a; return 0;
 	case OP_EXITFILE: p->exitfile = a; return 0;
 	case OP_CONSOLELOG: p->consolelog = a; return 0;
+	case OP_LOG: p->log = a; return 0;
 	case OP_CLONE:
 		if (parse_ulong(a, 10, ~0UL, &p->clone_flags) < 0)
 			return fail(-1, "clone", a);

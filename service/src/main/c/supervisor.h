@@ -37,6 +37,7 @@ enum op {
 	OP_SOCKET,
 	OP_EXITFILE,
 	OP_CONSOLELOG,
+	OP_LOG,
 	OP_CLONE,
 	OP_CGROUPPROCS,
 	OP_CLONECGROUP,
@@ -80,6 +81,7 @@ struct plan {
 	const char *socket_path; /* NULL: no listening socket */
 	const char *exitfile;	 /* NULL: no exit file */
 	const char *consolelog;	 /* NULL: console 0 is drained and dropped */
+	const char *log;	 /* NULL: fds 1 and 2 as spawned are the log */
 	unsigned long clone_flags;
 	char **cgroupprocs;
 	int ncgroupprocs;

@@ -675,6 +675,54 @@ def test_clonecgroup():
         remove_cgroup_dir(cg)
 
 
+def spawn_standby(extra_fd=None):
+    """Starts a supervisor ahead of its plan, as the service keeps one: stdio /dev/null, no
+    passed fds (extra_fd is put at 5 only to show that a standby drops it). Returns the fd-4
+    Conn and the plan pipe's write end."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    r, w = os.pipe()
+    null = os.open("/dev/null", os.O_RDWR)
+    srcs = [high(null), high(r), high(theirs.fileno())] + ([high(extra_fd)] if extra_fd is not None else [])
+    actions = [(os.POSIX_SPAWN_DUP2, srcs[0], 0), (os.POSIX_SPAWN_DUP2, srcs[0], 1),
+               (os.POSIX_SPAWN_DUP2, srcs[0], 2), (os.POSIX_SPAWN_DUP2, srcs[1], 3),
+               (os.POSIX_SPAWN_DUP2, srcs[2], 4)] + ([(os.POSIX_SPAWN_DUP2, srcs[3], 5)] if extra_fd is not None else [])
+    pid = os.posix_spawn(SUPERVISOR, [SUPERVISOR, "--standby"], {}, file_actions=actions)
+    for fd in srcs + [r, null]:
+        os.close(fd)
+    theirs.close()
+    _, status = os.waitpid(pid, 0)
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "standby's parent exits 0 (status %#x)" % status)
+    return Conn(ours), w
+
+
+def test_standby():
+    """--standby: waits for its plan, holds no stray fds meanwhile, opens the plan's log; no plan, no start."""
+    import select
+    pr, pw = os.pipe()
+    conn, w = spawn_standby(extra_fd=pw)
+    os.close(pw)
+    ready, _, _ = select.select([pr], [], [], 5)
+    check(ready and os.read(pr, 1) == b"", "the standby closed its copy of a stray pipe (EOF here)")
+    os.close(pr)
+    time.sleep(0.05)  # waiting, not started
+    os.write(w, plan(headers("t-standby", extra=[("log", path("standby.log"))]) +
+                     [("mount", "", "/", "", MS_REC | MS_PRIVATE, "")] + tail(["/bin/true"])))
+    os.close(w)
+    parse_started(conn.line())
+    expect_exited(conn, 0, 0)
+    check(os.path.exists(path("standby.log")), "the plan's log file was opened")
+    conn, w = spawn_standby()
+    os.close(w)
+    line = conn.line()
+    check(line.startswith("failed -1 plan") or line.startswith("failed -1 version"),
+          "a standby whose plan pipe closes empty fails, got %r" % line)
+    conn, w = spawn_standby()
+    os.write(w, plan(headers("t-standby-fds", fds=1) + tail(["/bin/true"])))
+    os.close(w)
+    line = conn.line()
+    check(line.startswith("failed -1 fds 22"), "a standby gets no fds, got %r" % line)
+
+
 CLONE_NEWUSER = 0x10000000
 USERNS_SCRIPT = r"""
 {
@@ -880,7 +928,7 @@ def run(test):
     t0 = time.monotonic()
     try:
         if test not in (test_container, test_timing, test_plan_errors, test_step_failure, test_exec_failure,
-                        test_pause_cgroup):
+                        test_pause_cgroup, test_standby):
             make_busybox_root(path("root"))
             os.mkdir(path("shared"))
         test()
@@ -916,7 +964,7 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_cgroupjoin, test_clonecgroup, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
+              test_pause_cgroup, test_cgroupjoin, test_clonecgroup, test_standby, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
               test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]

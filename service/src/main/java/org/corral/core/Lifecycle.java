@@ -523,5 +523,6 @@ public final class Lifecycle {
 
     public void close() {
         events.shutdown();
+        launcher.close();
     }
 }

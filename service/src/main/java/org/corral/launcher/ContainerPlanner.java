@@ -235,6 +235,8 @@ public final class ContainerPlanner {
         plan.header("socket", ctx.paths().socket());
         plan.header("exitfile", ctx.paths().exitFile());
         plan.header("consolelog", ctx.paths().consoleLog());
+        // A standby supervisor was spawned before the container was known (SupervisorSpawner).
+        plan.header("log", ctx.paths().supervisorLog());
         plan.header("clone", clone);
         if (!ctx.launcherMovesInit()) {
             // Where init starts out: created in its cgroup2 directory; in the v1 hierarchies

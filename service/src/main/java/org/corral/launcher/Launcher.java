@@ -27,6 +27,7 @@ import org.corral.launcher.cgroup.CgroupLimits;
 import org.corral.launcher.cgroup.CgroupManager;
 import org.corral.launcher.cgroup.ContainerCgroup;
 import org.corral.launcher.supervisor.SupervisorMonitor;
+import org.corral.launcher.supervisor.SupervisorSpawner;
 import org.corral.meminfo.MeminfoServer;
 import org.corral.network.InterfacePlumber;
 import org.corral.store.AtomicFile;
@@ -34,7 +35,6 @@ import org.corral.sys.Native;
 import org.corral.sys.SyscallException;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
-import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * Starts containers and finds them again. A start is a transaction: each resource taken
@@ -51,10 +51,8 @@ public final class Launcher {
     private static final long HANDSHAKE_SECONDS = 30;
     /** At most this many fds reach init; D-Bus itself carries no more than 16 per message. */
     public static final int MAX_PASSED_FDS = 16;
-    /** Above every fd number a supervisor gets (0..4 and the passed fds). */
-    private static final int SPAWN_FD_BASE = 64;
 
-    private final Path supervisorBinary;
+    private final SupervisorSpawner spawner;
     private final Path runtimeDir;
     private final CgroupManager cgroups;
     private final SupervisorMonitor monitor;
@@ -64,7 +62,7 @@ public final class Launcher {
     public Launcher(Path supervisorBinary, Path runtimeDir, CgroupManager cgroups, SupervisorMonitor monitor,
             InterfacePlumber plumber) {
         this.plumber = plumber;
-        this.supervisorBinary = supervisorBinary;
+        this.spawner = new SupervisorSpawner(supervisorBinary, monitor);
         this.runtimeDir = runtimeDir;
         this.cgroups = cgroups;
         this.monitor = monitor;
@@ -335,71 +333,23 @@ public final class Launcher {
         }
     }
 
+    /**
+     * A supervisor for the plan: a container's may go to the standby (its plan names the log),
+     * an Exec's has the caller's stdio among its fds and gets a fresh one.
+     */
     private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds,
             org.corral.launcher.supervisor.SupervisorConnection.Listener listener) throws IOException {
-        List<Integer> toClose = new ArrayList<>();
-        int[] pair = null;
-        int[] planPipe = null;
-        try {
-            pair = Native.socketpair();
-            planPipe = Native.pipe();
-            int devNull = track(toClose, Native.open("/dev/null", Native.O_RDWR, 0));
-            int log = track(toClose, Native.open(paths.supervisorLog().toString(),
-                    Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND, 0600));
-            int[] fdMap = new int[5 + passedFds.size()];
-            // Every source is duplicated above all targets so that no dup2 in the child
-            // overwrites a source that a later dup2 still needs.
-            fdMap[0] = track(toClose, Native.dupAtLeast(devNull, SPAWN_FD_BASE));
-            fdMap[1] = track(toClose, Native.dupAtLeast(log, SPAWN_FD_BASE));
-            fdMap[2] = track(toClose, Native.dupAtLeast(log, SPAWN_FD_BASE));
-            fdMap[3] = track(toClose, Native.dupAtLeast(planPipe[0], SPAWN_FD_BASE));
-            fdMap[4] = track(toClose, Native.dupAtLeast(pair[1], SPAWN_FD_BASE));
-            for (int i = 0; i < passedFds.size(); i++) {
-                fdMap[5 + i] = track(toClose, Native.dupAtLeast(passedFds.get(i), SPAWN_FD_BASE));
-            }
-            Native.closeQuietly(planPipe[0]);
-            Native.closeQuietly(pair[1]);
-            int pid = Native.spawn(supervisorBinary.toString(), List.of("corral-supervisor"),
-                    List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), fdMap);
-            for (int fd : toClose) {
-                Native.closeQuietly(fd);
-            }
-            toClose.clear();
-            AFUNIXSocketChannel ch = FileDescriptorCast.unsafeUsing(pair[0]).as(AFUNIXSocketChannel.class);
-            pair[0] = -1;
-            org.corral.launcher.supervisor.SupervisorConnection conn = monitor.watch(ch, listener);
+        boolean container = listener instanceof RunningContainer;
+        spawner.start(plan.encode(), paths.supervisorLog(), passedFds, container, listener, conn -> {
             if (listener instanceof RunningContainer rc) {
                 rc.attach(conn);
             }
-            Native.writeFully(planPipe[1], plan.encode());
-            Native.closeQuietly(planPipe[1]);
-            planPipe[1] = -1;
-            // The supervisor forks at once and its parent exits after setsid(); reap that parent.
-            int status = Native.waitpid(pid);
-            if (status != 0) {
-                throw new IOException("corral-supervisor exited with status " + status + " before starting (see "
-                        + paths.supervisorLog() + ")");
-            }
-        } catch (SyscallException e) {
-            throw new IOException("cannot start " + supervisorBinary + ": " + e.getMessage(), e);
-        } finally {
-            for (int fd : toClose) {
-                Native.closeQuietly(fd);
-            }
-            if (pair != null) {
-                Native.closeQuietly(pair[0]);
-                Native.closeQuietly(pair[1]);
-            }
-            if (planPipe != null) {
-                Native.closeQuietly(planPipe[0]);
-                Native.closeQuietly(planPipe[1]);
-            }
-        }
+        });
     }
 
-    private static int track(List<Integer> fds, int fd) {
-        fds.add(fd);
-        return fd;
+    /** Ends the standby supervisor; running containers and their supervisors go on. */
+    public void close() {
+        spawner.close();
     }
 
     private static String awaitHandshake(RunningContainer rc, LaunchPaths paths) throws IOException {

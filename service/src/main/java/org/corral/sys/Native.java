@@ -97,6 +97,15 @@ public final class Native {
         return (int) n;
     }
 
+    /**
+     * Whether the peer of a connected socket is still there and has said nothing (a recv that
+     * would block); false on EOF, on data waiting, or on any error.
+     */
+    public static boolean quietPeer(int fd) {
+        long n = LIBC.recv(fd, new byte[1], 1, 0x40 /* MSG_DONTWAIT */ | 0x2 /* MSG_PEEK */);
+        return n < 0 && POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue();
+    }
+
     private static final long SYS_BPF = 321; // x86_64
     private static final int BPF_PROG_LOAD = 5;
     private static final int BPF_PROG_ATTACH = 8;

@@ -305,6 +305,43 @@ public final class Rig implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The standby supervisors of the service process {@code servicePid}: {@code corral-supervisor
+     * --standby} processes whose plan pipe (fd 3) has its other end in that process.
+     */
+    public static List<Long> standbysOf(long servicePid) {
+        Set<String> servicePipes = new java.util.HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(servicePid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    servicePipes.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return List.of(); // the service is gone
+        }
+        List<Long> result = new ArrayList<>();
+        try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path dir : proc) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                try {
+                    String plan = Files.readSymbolicLink(dir.resolve("fd/3")).toString();
+                    if (plan.startsWith("pipe:") && servicePipes.contains(plan)
+                            && Processes.cmdline(pid).equals("corral-supervisor --standby")) {
+                        result.add(pid);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone, a kernel thread, or not ours
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
     /** Host PIDs of every process in the PID namespace of {@code leader} (found by scanning /proc). */
     public static Set<Long> pidsInNamespaceOf(long leader) {
         Set<Long> result = new TreeSet<>();

@@ -127,4 +127,37 @@ class ServiceRestartTest extends SharedRigTest {
         Files.writeString(out.resolve("exit"), "7\n");
         assertEnded(name, "shutoff", 7);
     }
+
+    /**
+     * The service keeps one supervisor spawned ahead of the next start: that start gets it (its
+     * SupervisorPID is the standby's), a new one is spawned, and a standby ends with the service
+     * that spawned it, even one killed with SIGKILL (its plan pipe closes).
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aStandbySupervisorTakesTheNextStartAndEndsWithTheService() {
+        String first = "rt-sb-1";
+        String second = "rt-sb-2";
+        define(first);
+        define(second);
+        rig.start(first);
+        long servicePid = rig.service().pid();
+        Poll.require(Rig.WAIT, () -> Rig.standbysOf(servicePid).size() == 1,
+                () -> "one standby after a start, found " + Rig.standbysOf(servicePid));
+        long standby = Rig.standbysOf(servicePid).get(0);
+        rig.start(second);
+        assertEquals(standby, Long.parseLong(rig.prop(second, "SupervisorPID")), "the start took the standby");
+        Poll.require(Rig.WAIT, () -> Rig.standbysOf(servicePid).size() == 1 && !Rig.standbysOf(servicePid).contains(standby),
+                () -> "a new standby after the second start, found " + Rig.standbysOf(servicePid));
+        long next = Rig.standbysOf(servicePid).get(0);
+        rig.service().kill();
+        Poll.require(Rig.WAIT, () -> !Processes.isAlive(next), () -> "standby " + next + " outlived the service");
+        assertTrue(Processes.isAlive(standby), "the container's supervisor goes on");
+        rig.restartService();
+        for (String name : List.of(first, second)) {
+            assertEquals("running", rig.state(name));
+            rig.call(name, "Destroy").assertSuccess();
+            assertEnded(name, "shutoff", 137);
+        }
+    }
 }

@@ -1,0 +1,251 @@
+package org.corral.launcher.supervisor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.corral.sys.Native;
+import org.corral.sys.SyscallException;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+/**
+ * Starts corral-supervisor processes and hands each its plan (fd 3) and control socket (fd 4;
+ * service/src/main/c/README.md, "Invocation").
+ *
+ * <p>One supervisor is kept spawned ahead of need ({@code --standby}): posix_spawn from the JVM,
+ * the exec and the supervisor's daemonizing fork cost about 1.5 ms of every start, which a start
+ * that finds a standby skips; it only writes the plan. The next standby is spawned on a thread
+ * of its own after each start, so an idle service that never started a container has none. A
+ * start that passes fds (they must be in place at spawn) or finds no standby spawns a fresh
+ * supervisor, as does {@code Exec}. A standby ends by itself when its plan pipe closes without a
+ * plan: at {@link #close}, or when the service dies.
+ */
+public final class SupervisorSpawner implements AutoCloseable {
+
+    private static final Logger LOG = LogManager.getLogger(SupervisorSpawner.class);
+
+    /** Above every fd number a supervisor gets (0..4 and the passed fds). */
+    private static final int SPAWN_FD_BASE = 64;
+    private static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+
+    /** A supervisor waiting for its plan: the plan pipe's write end and our control socket end. */
+    private record Standby(int planFd, int controlFd) {
+        void close() {
+            Native.closeQuietly(planFd);
+            Native.closeQuietly(controlFd);
+        }
+    }
+
+    private final Path binary;
+    private final SupervisorMonitor monitor;
+    private final AtomicReference<Standby> standby = new AtomicReference<>();
+    private final AtomicBoolean refillQueued = new AtomicBoolean();
+    private final ExecutorService refills = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "corral-standby");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closed;
+
+    public SupervisorSpawner(Path binary, SupervisorMonitor monitor) {
+        this.binary = binary;
+        this.monitor = monitor;
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    /**
+     * Starts a supervisor for {@code plan} and returns its control connection, watched by the
+     * monitor for {@code listener}; {@code attach} gets the connection before the plan is sent.
+     *
+     * @param log        the supervisor's log file (the plan of a container names it too)
+     * @param passedFds  fds that become 5, 6, ... in the supervisor (none for a standby)
+     * @param useStandby whether a standby may take this plan: its plan must name the log
+     *                   ({@code log} record) and pass no fds
+     */
+    public SupervisorConnection start(byte[] plan, Path log, List<Integer> passedFds, boolean useStandby,
+            SupervisorConnection.Listener listener, Consumer<SupervisorConnection> attach) throws IOException {
+        Standby ready = useStandby && passedFds.isEmpty() ? takeStandby() : null;
+        if (useStandby) {
+            refill();
+        }
+        try {
+            if (ready != null) {
+                return handOver(ready, plan, listener, attach);
+            }
+            return spawnFresh(plan, log, passedFds, listener, attach);
+        } catch (SyscallException e) {
+            throw new IOException("cannot start " + binary + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A standby still waiting (not ended, nothing said), or null. */
+    private Standby takeStandby() {
+        Standby s = standby.getAndSet(null);
+        if (s != null && !Native.quietPeer(s.controlFd())) {
+            LOG.warn("the standby supervisor ended before it was needed; starting a fresh one");
+            s.close();
+            return null;
+        }
+        return s;
+    }
+
+    private SupervisorConnection handOver(Standby s, byte[] plan, SupervisorConnection.Listener listener,
+            Consumer<SupervisorConnection> attach) throws IOException {
+        int planFd = s.planFd();
+        try {
+            SupervisorConnection conn = watch(s.controlFd(), listener);
+            attach.accept(conn);
+            Native.writeFully(planFd, plan);
+            return conn;
+        } finally {
+            Native.closeQuietly(planFd);
+        }
+    }
+
+    private SupervisorConnection spawnFresh(byte[] plan, Path log, List<Integer> passedFds,
+            SupervisorConnection.Listener listener, Consumer<SupervisorConnection> attach) throws IOException {
+        int logFd = Native.open(log.toString(), Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND, 0600);
+        Spawned p;
+        try {
+            p = spawn(List.of("corral-supervisor"), logFd, passedFds);
+        } finally {
+            Native.closeQuietly(logFd);
+        }
+        SupervisorConnection conn;
+        try {
+            conn = watch(p.controlFd(), listener);
+            attach.accept(conn);
+            Native.writeFully(p.planFd(), plan);
+        } finally {
+            Native.closeQuietly(p.planFd());
+        }
+        // The supervisor forks at once and its parent exits after setsid(); reap that parent.
+        int status = Native.waitpid(p.pid());
+        if (status != 0) {
+            throw new IOException("corral-supervisor exited with status " + status + " before starting (see " + log + ")");
+        }
+        return conn;
+    }
+
+    /** A spawned supervisor's short-lived parent, and our ends of its plan pipe and control socket. */
+    private record Spawned(int pid, int planFd, int controlFd) {
+    }
+
+    /** Spawns with fds 0..4 (and the passed ones) in place; stdout and stderr to {@code outFd}. */
+    private Spawned spawn(List<String> argv, int outFd, List<Integer> passedFds) throws SyscallException {
+        List<Integer> toClose = new ArrayList<>();
+        int[] pair = null;
+        int[] planPipe = null;
+        try {
+            pair = Native.socketpair();
+            planPipe = Native.pipe();
+            int devNull = track(toClose, Native.open("/dev/null", Native.O_RDWR, 0));
+            int[] fdMap = new int[5 + passedFds.size()];
+            // Every source is duplicated above all targets so that no dup2 in the child
+            // overwrites a source that a later dup2 still needs.
+            fdMap[0] = track(toClose, Native.dupAtLeast(devNull, SPAWN_FD_BASE));
+            fdMap[1] = track(toClose, Native.dupAtLeast(outFd < 0 ? devNull : outFd, SPAWN_FD_BASE));
+            fdMap[2] = fdMap[1];
+            fdMap[3] = track(toClose, Native.dupAtLeast(planPipe[0], SPAWN_FD_BASE));
+            fdMap[4] = track(toClose, Native.dupAtLeast(pair[1], SPAWN_FD_BASE));
+            for (int i = 0; i < passedFds.size(); i++) {
+                fdMap[5 + i] = track(toClose, Native.dupAtLeast(passedFds.get(i), SPAWN_FD_BASE));
+            }
+            int pid = Native.spawn(binary.toString(), argv, ENV, fdMap);
+            Spawned s = new Spawned(pid, planPipe[1], pair[0]);
+            planPipe[1] = -1;
+            pair[0] = -1;
+            return s;
+        } finally {
+            for (int fd : toClose) {
+                Native.closeQuietly(fd);
+            }
+            if (pair != null) {
+                Native.closeQuietly(pair[0]);
+                Native.closeQuietly(pair[1]);
+            }
+            if (planPipe != null) {
+                Native.closeQuietly(planPipe[0]);
+                Native.closeQuietly(planPipe[1]);
+            }
+        }
+    }
+
+    private SupervisorConnection watch(int controlFd, SupervisorConnection.Listener listener) throws IOException {
+        AFUNIXSocketChannel ch;
+        try {
+            ch = FileDescriptorCast.unsafeUsing(controlFd).as(AFUNIXSocketChannel.class);
+        } catch (IOException e) {
+            Native.closeQuietly(controlFd);
+            throw e;
+        }
+        return monitor.watch(ch, listener);
+    }
+
+    /** Queues the spawn of the next standby unless one is ready or queued. */
+    private void refill() {
+        if (closed || standby.get() != null || !refillQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            refills.execute(() -> {
+                try {
+                    spawnStandby();
+                } finally {
+                    refillQueued.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refillQueued.set(false); // closed meanwhile
+        }
+    }
+
+    private void spawnStandby() {
+        if (closed) {
+            return;
+        }
+        try {
+            Spawned p = spawn(List.of("corral-supervisor", "--standby"), -1, List.of());
+            Standby s = new Standby(p.planFd(), p.controlFd());
+            int status = Native.waitpid(p.pid());
+            if (status != 0) {
+                s.close();
+                LOG.warn("a standby corral-supervisor exited with status {}; starts spawn their own", status);
+                return;
+            }
+            if (closed || !standby.compareAndSet(null, s)) {
+                s.close();
+            }
+        } catch (SyscallException e) {
+            LOG.warn("cannot spawn a standby {}: {}", binary, e.getMessage());
+        }
+    }
+
+    private static int track(List<Integer> fds, int fd) {
+        fds.add(fd);
+        return fd;
+    }
+
+    /** Ends the standby (its plan pipe closes empty); running supervisors are not touched. */
+    @Override
+    public void close() {
+        closed = true;
+        refills.shutdown();
+        Standby s = standby.getAndSet(null);
+        if (s != null) {
+            s.close();
+        }
+    }
+}
