@@ -155,8 +155,8 @@ class InstallTarballTest {
     }
 
     private static List<String> expectedArgs(Path libDir, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-                "-Xss512k", "-Djava.locale.providers=SPI,CLDR", "-Dorg.newsclub.net.unix.library.override=" + libDir + "/native/libjunixsocket-native-2.10.0.so"));
+        List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+                "-XX:-UsePerfData", "-Xss512k", "-Djava.locale.providers=SPI,CLDR", "-Dorg.newsclub.net.unix.library.override=" + libDir + "/native/libjunixsocket-native-2.10.0.so"));
         args.addAll(List.of(extra));
         // corral-service's jar first (its D-Bus socket provider must win), then every jar by name.
         List<String> jars;
@@ -178,6 +178,33 @@ class InstallTarballTest {
         List<String> expected = expectedArgs(install.libDir().toRealPath(), "-Xmx64m", "-Dcorral.x=*");
         expected.addAll(List.of("--config-dir", "/c d", "--runtime-dir", "/r"));
         assertEquals(expected, canonicalClassPath(List.of(r.stdout().split("\n"))));
+    }
+
+    /**
+     * A run that records the class list for corrald's archive is told so (it then loads the XML
+     * model, ClassListWarmup); a run that uses the archive is not.
+     */
+    @Test
+    void theRecordingRunIsToldSo() throws IOException {
+        Path java = fakeJava("rec");
+        Path cache = Files.createDirectories(scratch.resolve("daemon-cache"));
+        Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwx------"));
+        Cli.Result r = Cli.exec(List.of(install.corrald().toString()),
+                Map.of("CORRAL_JAVA", java.toString(), "CORRAL_CACHE_DIR", cache.toString()),
+                Duration.ofSeconds(30)).assertSuccess();
+        List<String> args = List.of(r.stdout().split("\n"));
+        assertTrue(args.stream().anyMatch(a -> a.startsWith("-XX:DumpLoadedClassList=" + cache + "/corrald-")), r.stdout());
+        assertTrue(args.contains("-Dcorral.cds.recording=true"), r.stdout());
+        // As if that run had ended and its list had been dumped into an archive.
+        String list = args.stream().filter(a -> a.startsWith("-XX:DumpLoadedClassList=")).findFirst().orElseThrow()
+                .substring("-XX:DumpLoadedClassList=".length());
+        Files.writeString(Path.of(list.substring(0, list.indexOf(".classlist")) + ".jsa"), "");
+        Cli.Result archived = Cli.exec(List.of(install.corrald().toString()),
+                Map.of("CORRAL_JAVA", java.toString(), "CORRAL_CACHE_DIR", cache.toString()),
+                Duration.ofSeconds(30)).assertSuccess();
+        List<String> later = List.of(archived.stdout().split("\n"));
+        assertTrue(later.stream().anyMatch(a -> a.startsWith("-XX:SharedArchiveFile=")), archived.stdout());
+        assertFalse(later.contains("-Dcorral.cds.recording=true"), archived.stdout());
     }
 
     /** The arguments with the -cp value's jars after the first in name order (the shell's glob order is its locale's). */

@@ -102,12 +102,16 @@ final class Daemon {
             LOG.info("corrald {} serving {} on the bus: config {}, runtime {}, {} container(s)",
                     Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
                     registry.list().size());
+            Thread warmup = ClassListWarmup.recording() ? ClassListWarmup.start() : null;
             if (settings.idleTimeoutSeconds() > 0) {
                 new IdleExit(settings.idleTimeoutSeconds(),
                         () -> registry.list().stream().anyMatch(c -> c.state().isActive()),
                         () -> requestStop(0, "idle timeout (" + settings.idleTimeoutSeconds() + " s)")).start();
             }
             stop.await();
+            if (warmup != null) {
+                ClassListWarmup.awaitEnd(warmup);
+            }
             machines.close();
         } catch (DBusException e) {
             LOG.error("cannot serve {} on the bus: {}", org.corral1.Manager.BUS_NAME, e.getMessage());
