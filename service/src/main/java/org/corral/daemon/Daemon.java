@@ -41,10 +41,14 @@ final class Daemon {
     private final AtomicInteger exitCode = new AtomicInteger(0);
 
     private final BusConnector connector;
+    private final ConfigStore store;
+    private final DefinitionLoader definitions;
 
-    Daemon(Settings settings, BusConnector connector) {
+    Daemon(Settings settings, BusConnector connector, ConfigStore store, DefinitionLoader definitions) {
         this.settings = settings;
         this.connector = connector;
+        this.store = store;
+        this.definitions = definitions;
     }
 
     int run() {
@@ -61,23 +65,21 @@ final class Daemon {
         NetworkRegistry networks;
         InterfacePlumber plumber;
         try {
-            ConfigStore store = new ConfigStore(settings.configDir());
-            store.open();
             Files.createDirectories(settings.runtimeDir());
+            networks = new NetworkRegistry(new NetworkStore(settings.networkDir()));
+            networks.load();
+            plumber = new InterfacePlumber(networks);
+            InterfacePlumber usage = plumber;
+            CgroupLayout layout = CgroupLayout.detect();
             registry = new ContainerRegistry(store);
-            for (Domain d : store.loadAll()) {
+            for (Domain d : definitions.await()) {
                 try {
                     registry.restore(d);
                 } catch (CorralException e) {
                     LOG.error("skipping {}: {}", store.pathOf(d.getName()), e.getMessage());
                 }
             }
-            networks = new NetworkRegistry(new NetworkStore(settings.networkDir()));
-            networks.load();
-            plumber = new InterfacePlumber(networks);
-            InterfacePlumber usage = plumber;
             networks.setUsage(name -> networkUsers(name, registry, usage));
-            CgroupLayout layout = CgroupLayout.detect();
             monitor = new SupervisorMonitor();
             Launcher launcher = new Launcher(settings.supervisor(), settings.runtimeDir(), new CgroupManager(layout), monitor,
                     plumber);

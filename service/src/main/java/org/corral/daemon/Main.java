@@ -1,5 +1,7 @@
 package org.corral.daemon;
 
+import org.corral.store.ConfigStore;
+
 /** corrald's entry point: the settings from the command line, then the daemon's life. */
 public final class Main {
 
@@ -25,9 +27,12 @@ public final class Main {
             System.exit(e.getMessage() == null ? 0 : 2);
             return;
         }
-        // Before anything else: the connection is made while the daemon loads its state.
+        // Before anything else: the connection is made, and the definitions read, while the
+        // daemon loads the rest of its state.
         BusConnector bus = BusConnector.start();
+        ConfigStore store = new ConfigStore(settings.configDir());
+        DefinitionLoader definitions = DefinitionLoader.start(store);
         BusConnector.prepareAuthentication();
-        System.exit(new Daemon(settings, bus).run());
+        System.exit(new Daemon(settings, bus, store, definitions).run());
     }
 }
