@@ -129,7 +129,6 @@ final class Sys {
         return out;
     }
 
-    /** A "Key:   123 kB" field of /proc/PID/status or smaps_rollup, in kB; -1 when unreadable. */
     /**
      * Waits until the CPUs are at least {@code idleShare} idle over two consecutive seconds
      * (from /proc/stat's first line), or {@code max} has passed; returns the time waited. The
@@ -163,6 +162,7 @@ final class Sys {
         return new long[] {total, idle};
     }
 
+    /** A "Key:   123 kB" field of /proc/PID/status or smaps_rollup, in kB; -1 when unreadable. */
     static long procKb(long pid, String file, String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {

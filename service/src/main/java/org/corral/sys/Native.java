@@ -31,6 +31,16 @@ public final class Native {
 
         int rmdir(String path);
 
+        int epoll_create1(int flags);
+
+        int epoll_ctl(int epfd, int op, int fd, byte[] event);
+
+        int epoll_wait(int epfd, @Out byte[] events, int maxevents, int timeout);
+
+        int eventfd(int initval, int flags);
+
+        long read(int fd, @Out byte[] buf, long len);
+
         int socket(int domain, int type, int protocol);
 
         long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
@@ -95,6 +105,88 @@ public final class Native {
             throw error("recv", "netlink");
         }
         return (int) n;
+    }
+
+    /** epoll(7), for the supervisor monitor: level-triggered readiness of many fds in O(1). */
+    public static final int EPOLLIN = 0x001;
+    public static final int EPOLLRDHUP = 0x2000;
+    public static final int EPOLLHUP = 0x010;
+    public static final int EPOLLERR = 0x008;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
+    /** struct epoll_event on x86_64: packed, a u32 of events and a u64 of data. */
+    public static final int EPOLL_EVENT_SIZE = 12;
+
+    public static int epollCreate() throws SyscallException {
+        int fd = LIBC.epoll_create1(O_CLOEXEC);
+        if (fd < 0) {
+            throw error("epoll_create1", "");
+        }
+        return fd;
+    }
+
+    /** Watches {@code fd} for {@code events}; the events report {@code fd} itself as their data. */
+    public static void epollAdd(int epfd, int fd, int events) throws SyscallException {
+        if (LIBC.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, epollEvent(events, fd)) < 0) {
+            throw error("epoll_ctl ADD", Integer.toString(fd));
+        }
+    }
+
+    public static void epollDelete(int epfd, int fd) throws SyscallException {
+        if (LIBC.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, epollEvent(0, fd)) < 0) {
+            throw error("epoll_ctl DEL", Integer.toString(fd));
+        }
+    }
+
+    /**
+     * Waits for events (retrying EINTR); fills {@code events} ({@link #EPOLL_EVENT_SIZE} bytes
+     * each; read them with {@link #epollEventFd}) and returns how many.
+     */
+    public static int epollWait(int epfd, byte[] events, int timeoutMillis) throws SyscallException {
+        while (true) {
+            int n = LIBC.epoll_wait(epfd, events, events.length / EPOLL_EVENT_SIZE, timeoutMillis);
+            if (n >= 0) {
+                return n;
+            }
+            if (POSIX.errno() != jnr.constants.platform.Errno.EINTR.intValue()) {
+                throw error("epoll_wait", Integer.toString(epfd));
+            }
+        }
+    }
+
+    /** The fd of the {@code i}th event that {@link #epollWait} returned. */
+    public static int epollEventFd(byte[] events, int i) {
+        return (int) java.nio.ByteBuffer.wrap(events, i * EPOLL_EVENT_SIZE + 4, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** The event flags (EPOLLIN, EPOLLRDHUP, EPOLLHUP...) of the {@code i}th event. */
+    public static int epollEventFlags(byte[] events, int i) {
+        return java.nio.ByteBuffer.wrap(events, i * EPOLL_EVENT_SIZE, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+
+    private static byte[] epollEvent(int events, int fd) {
+        return java.nio.ByteBuffer.allocate(EPOLL_EVENT_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(events).putLong(fd).array();
+    }
+
+    /** A non-blocking, close-on-exec eventfd: a wake-up that epoll can watch. */
+    public static int eventfd() throws SyscallException {
+        int fd = LIBC.eventfd(0, O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            throw error("eventfd", "");
+        }
+        return fd;
+    }
+
+    /** Adds one to an eventfd's counter. */
+    public static void signalEventfd(int fd) throws SyscallException {
+        writeFully(fd, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(1).array());
+    }
+
+    /** Resets an eventfd's counter (it is non-blocking: nothing to read is fine). */
+    public static void drainEventfd(int fd) {
+        LIBC.read(fd, new byte[8], 8);
     }
 
     /**

@@ -27,11 +27,14 @@ public final class SupervisorConnection {
     final Listener listener;
     private final ByteBuffer in = ByteBuffer.allocate(4096);
     private final StringBuilder partial = new StringBuilder();
+    /** The monitor's clean-up before the channel closes (its fd number may be reused at once). */
+    private final Runnable beforeClose;
     private boolean closed;
 
-    SupervisorConnection(AFUNIXSocketChannel channel, Listener listener) {
+    SupervisorConnection(AFUNIXSocketChannel channel, Listener listener, Runnable beforeClose) {
         this.channel = channel;
         this.listener = listener;
+        this.beforeClose = beforeClose;
     }
 
     /** Sends one command line; the supervisor's answer arrives through the listener. */
@@ -61,6 +64,7 @@ public final class SupervisorConnection {
     }
 
     public void close() {
+        beforeClose.run();
         try {
             channel.close();
         } catch (IOException e) {
