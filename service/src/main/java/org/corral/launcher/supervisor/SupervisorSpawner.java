@@ -61,10 +61,6 @@ public final class SupervisorSpawner implements AutoCloseable {
         this.monitor = monitor;
     }
 
-    public Path binary() {
-        return binary;
-    }
-
     /**
      * Starts a supervisor for {@code plan} and returns its control connection, watched by the
      * monitor for {@code listener}; {@code attach} gets the connection before the plan is sent.
@@ -77,9 +73,6 @@ public final class SupervisorSpawner implements AutoCloseable {
     public SupervisorConnection start(byte[] plan, Path log, List<Integer> passedFds, boolean useStandby,
             SupervisorConnection.Listener listener, Consumer<SupervisorConnection> attach) throws IOException {
         Standby ready = useStandby && passedFds.isEmpty() ? takeStandby() : null;
-        if (useStandby) {
-            refill();
-        }
         try {
             if (ready != null) {
                 return handOver(ready, plan, listener, attach);
@@ -87,6 +80,10 @@ public final class SupervisorSpawner implements AutoCloseable {
             return spawnFresh(plan, log, passedFds, listener, attach);
         } catch (SyscallException e) {
             throw new IOException("cannot start " + binary + ": " + e.getMessage(), e);
+        } finally {
+            if (useStandby) {
+                refill(); // once this start's plan is out: the spawn is not on its path
+            }
         }
     }
 
