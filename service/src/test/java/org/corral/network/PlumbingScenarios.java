@@ -36,7 +36,9 @@ public final class PlumbingScenarios {
             System.err.println("refusing to run in the host's network namespace");
             System.exit(2);
         }
-        PlumbingScenarios s = new PlumbingScenarios(Files.createTempDirectory("corral-net-test"));
+        Path store = Files.createTempDirectory("corral-net-test");
+        PlumbingScenarios s = new PlumbingScenarios(store);
+        int status = 0;
         try {
             switch (args[0]) {
                 case "network" -> s.network();
@@ -45,13 +47,23 @@ public final class PlumbingScenarios {
                 case "failures" -> s.failures();
                 default -> throw new IllegalArgumentException(args[0]);
             }
-            s.stopContainers();
             System.out.println("PASSED " + args[0]);
-            System.exit(0);
         } catch (Throwable t) {
-            s.stopContainers();
             t.printStackTrace();
-            System.exit(1);
+            status = 1;
+        } finally {
+            s.stopContainers();
+            deleteTree(store);
+        }
+        System.exit(status);
+    }
+
+    /** The network store this run made (a few XML files). */
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
