@@ -154,9 +154,7 @@ public final class Bench {
 
         // 6. activation, on quiet CPUs: the kernel is still freeing the 1000 containers' cgroups
         stopService();
-        Duration settled = Sys.awaitIdleCpus(0.9, Duration.ofSeconds(60));
-        notes.add(String.format(Locale.ROOT, "before the bus activation runs, the CPUs took %.1f s to be 90%% idle"
-                + " (two seconds in a row, at most 60 s) after the many-containers phase", settled.toMillis() / 1000.0));
+        awaitQuietCpus("before the bus activation runs (after the many-containers phase)");
         Stats activation = activation();
         // a warm busctl call for scale (busctl's own start), on the last activated service
         Stats warmBusctl = new Stats();
@@ -519,6 +517,13 @@ public final class Bench {
         }
     }
 
+    /** Waits for quiet CPUs (Sys.awaitIdleCpus) and notes how long that took. */
+    private void awaitQuietCpus(String when) {
+        Duration settled = Sys.awaitIdleCpus(0.9, Duration.ofSeconds(60));
+        notes.add(String.format(Locale.ROOT, "%s, the CPUs took %.1f s to be 90%% idle (two seconds in a row, at most"
+                + " 60 s)", when, settled.toMillis() / 1000.0));
+    }
+
     private int destroyFailures;
     private String destroyFailureExample;
 
@@ -529,9 +534,7 @@ public final class Bench {
      * running containers did not slow a start).
      */
     private Stats probeStarts(Container probe, String probePath, String when) {
-        Duration settled = Sys.awaitIdleCpus(0.9, Duration.ofSeconds(60));
-        notes.add(String.format(Locale.ROOT, "start latency, %s: the CPUs took %.1f s to be 90%% idle (two seconds"
-                + " in a row, at most 60 s) before the probe starts", when, settled.toMillis() / 1000.0));
+        awaitQuietCpus("before the start-latency probes, " + when);
         Stats s = new Stats();
         for (int i = 0; i < extra; i++) {
             checkStop();

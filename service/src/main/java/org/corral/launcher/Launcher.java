@@ -339,10 +339,10 @@ public final class Launcher {
      */
     private void spawnSupervisor(Plan plan, LaunchPaths paths, List<Integer> passedFds,
             org.corral.launcher.supervisor.SupervisorConnection.Listener listener) throws IOException {
-        boolean container = listener instanceof RunningContainer;
-        spawner.start(plan.encode(), paths.supervisorLog(), passedFds, container, listener, conn -> {
-            if (listener instanceof RunningContainer rc) {
-                rc.attach(conn);
+        RunningContainer container = listener instanceof RunningContainer rc ? rc : null;
+        spawner.start(plan.encode(), paths.supervisorLog(), passedFds, container != null, listener, conn -> {
+            if (container != null) {
+                container.attach(conn);
             }
         });
     }

@@ -55,6 +55,8 @@ public final class Native {
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int O_CLOEXEC = 02000000;
     private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int MSG_PEEK = 0x2;
+    private static final int MSG_DONTWAIT = 0x40;
     public static final int O_WRONLY = 01;
     public static final int O_RDWR = 02;
     public static final int O_CREAT = 0100;
@@ -97,7 +99,7 @@ public final class Native {
 
     /** Receives one datagram without waiting; returns its length, or -1 when none is queued. */
     public static int receiveNow(int fd, byte[] buffer) throws SyscallException {
-        long n = LIBC.recv(fd, buffer, buffer.length, 0x40 /* MSG_DONTWAIT */);
+        long n = LIBC.recv(fd, buffer, buffer.length, MSG_DONTWAIT);
         if (n < 0) {
             if (POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue()) {
                 return -1;
@@ -194,7 +196,7 @@ public final class Native {
      * would block); false on EOF, on data waiting, or on any error.
      */
     public static boolean quietPeer(int fd) {
-        long n = LIBC.recv(fd, new byte[1], 1, 0x40 /* MSG_DONTWAIT */ | 0x2 /* MSG_PEEK */);
+        long n = LIBC.recv(fd, new byte[1], 1, MSG_DONTWAIT | MSG_PEEK);
         return n < 0 && POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue();
     }
 

@@ -162,7 +162,7 @@ public final class ContainerCgroup {
         }
         for (Path d : all) {
             try {
-                removeDirectory(d);
+                removeDirectory(d, BUSY_RETRIES);
             } catch (SyscallException e) {
                 first = first != null ? first : new IOException("cannot remove cgroup " + d + ": " + e.getMessage(), e);
             }
@@ -172,15 +172,18 @@ public final class ContainerCgroup {
         }
         for (Path p : emptyParents) {
             try {
-                removeDirectory(p);
+                removeDirectory(p, 0); // no process of ours to wait for in a parent
             } catch (SyscallException e) {
                 // still in use: systemd's own scope, or a scope a new start of the same name made
             }
         }
     }
 
+    /** How often (5 ms apart) a busy directory of the container's own is tried again: about 1 s. */
+    private static final int BUSY_RETRIES = 200;
+
     /** rmdir, retried while busy; gone already (ENOENT) or being removed (ENODEV) is success. */
-    private static void removeDirectory(Path d) throws SyscallException {
+    private static void removeDirectory(Path d, int busyRetries) throws SyscallException {
         for (int attempt = 0; ; attempt++) {
             try {
                 Native.rmdir(d.toString());
@@ -189,7 +192,7 @@ public final class ContainerCgroup {
                 if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENODEV) {
                     return;
                 }
-                if (e.errno() != Errno.EBUSY || attempt >= 200) {
+                if (e.errno() != Errno.EBUSY || attempt >= busyRetries) {
                     throw e;
                 }
                 sleepQuietly();
