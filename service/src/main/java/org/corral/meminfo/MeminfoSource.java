@@ -69,8 +69,12 @@ final class MeminfoSource {
         return !name.isEmpty() && !name.startsWith(".") && name.indexOf('/') < 0;
     }
 
-    /** The cgroup directory of the container's memory controller; null: no such container. */
-    Path cgroupDir(String name) throws IOException {
+    /** A running container as its state file tells: its memory cgroup and init's PID (0 until known). */
+    record Entry(Path cgroupDir, String initPid) {
+    }
+
+    /** The container called {@code name}, from one read of its state file; null: no such container. */
+    Entry entry(String name) throws IOException {
         if (!validName(name)) {
             return null;
         }
@@ -87,30 +91,43 @@ final class MeminfoSource {
         if (cgroup == null || cgroup.isBlank()) {
             return null;
         }
-        String rel = cgroup.replaceAll("^/+", "");
+        int from = 0;
+        while (from < cgroup.length() && cgroup.charAt(from) == '/') {
+            from++;
+        }
+        String rel = cgroup.substring(from);
         for (String part : rel.split("/")) {
             if (part.equals("..")) {
                 throw new IOException(state + ": cgroup path leaves the hierarchy: " + cgroup);
             }
         }
-        return memoryRoot == null ? Path.of("/nonexistent-memory-cgroup") : memoryRoot.resolve(rel);
+        return new Entry(memoryRoot == null ? Path.of("/nonexistent-memory-cgroup") : memoryRoot.resolve(rel),
+                p.getProperty("initPid", "0"));
+    }
+
+    /** Whether a container of that name runs (its state file exists): one stat(2), for lookups. */
+    boolean runs(String name) {
+        return validName(name) && Files.isRegularFile(runtimeDir.resolve(name + STATE_SUFFIX));
+    }
+
+    /** The cgroup directory of the container's memory controller; null: no such container. */
+    Path cgroupDir(String name) throws IOException {
+        Entry c = entry(name);
+        return c == null ? null : c.cgroupDir();
     }
 
     /**
      * The host uid and gid of the container's root ({uid, gid}): the file belongs to the mapped
      * root in a container with a user namespace, as everything corral makes for it. Read from
-     * init's uid_map/gid_map (init's PID is in the state file); 0 without a user namespace or
-     * while init is not known yet.
+     * init's uid_map/gid_map; 0 without a user namespace or while init is not known yet.
      */
-    long[] rootOwner(String name) {
+    long[] rootOwner(Entry c) {
+        if (c.initPid().equals("0")) {
+            return new long[] {0, 0};
+        }
         try {
-            Properties p = new Properties();
-            p.load(new StringReader(Files.readString(runtimeDir.resolve(name + STATE_SUFFIX), StandardCharsets.UTF_8)));
-            String pid = p.getProperty("initPid", "0");
-            if (pid.equals("0")) {
-                return new long[] {0, 0};
-            }
-            return new long[] {hostIdOfRoot(Path.of("/proc", pid, "uid_map")), hostIdOfRoot(Path.of("/proc", pid, "gid_map"))};
+            return new long[] {hostIdOfRoot(Path.of("/proc", c.initPid(), "uid_map")),
+                    hostIdOfRoot(Path.of("/proc", c.initPid(), "gid_map"))};
         } catch (IOException | RuntimeException e) {
             return new long[] {0, 0};
         }
