@@ -202,6 +202,8 @@ public final class Launcher {
         } catch (CorralException | RuntimeException e) {
             rollback(undo);
             throw e;
+        } finally {
+            spawner.refill();
         }
     }
 

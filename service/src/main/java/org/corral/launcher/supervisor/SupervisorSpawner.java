@@ -80,10 +80,6 @@ public final class SupervisorSpawner implements AutoCloseable {
             return spawnFresh(plan, log, passedFds, listener, attach);
         } catch (SyscallException e) {
             throw new IOException("cannot start " + binary + ": " + e.getMessage(), e);
-        } finally {
-            if (useStandby) {
-                refill(); // once this start's plan is out: the spawn is not on its path
-            }
         }
     }
 
@@ -191,8 +187,12 @@ public final class SupervisorSpawner implements AutoCloseable {
         return monitor.watch(ch, listener);
     }
 
-    /** Queues the spawn of the next standby unless one is ready or queued. */
-    private void refill() {
+    /**
+     * Queues the spawn of the next standby unless one is ready or queued. Called once a start
+     * is over (init runs, or the start failed): while the container is being set up the spawn's
+     * CPU (about 1.5 ms) would compete with it on a small machine.
+     */
+    public void refill() {
         if (closed || standby.get() != null || !refillQueued.compareAndSet(false, true)) {
             return;
         }
