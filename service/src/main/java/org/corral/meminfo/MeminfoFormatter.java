@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A container's /proc/meminfo, computed from the host's /proc/meminfo and the texts of the
@@ -19,6 +20,9 @@ import java.util.Map;
 public final class MeminfoFormatter {
 
     public enum Version { V1, V2 }
+
+    /** The blanks between fields; compiled once (String.split compiles a pattern at every call). */
+    private static final Pattern BLANKS = Pattern.compile("\\s+");
 
     /** The cgroup v1 files {@link #format} looks at. */
     public static final List<String> V1_FILES = List.of("memory.limit_in_bytes", "memory.usage_in_bytes",
@@ -105,7 +109,9 @@ public final class MeminfoFormatter {
             Long value = colon > 0 ? out.get(line.substring(0, colon)) : null;
             if (value != null && line.endsWith(" kB")) {
                 // The kernel's show_val_kb(): label and colon padded to 16, value in 8 columns.
-                sb.append(String.format("%-16s%8d kB", line.substring(0, colon + 1), value));
+                appendPadded(sb, line.substring(0, colon + 1), 16, false);
+                appendPadded(sb, Long.toString(value), 8, true);
+                sb.append(" kB");
             } else {
                 sb.append(line);
             }
@@ -164,6 +170,19 @@ public final class MeminfoFormatter {
         return v == null ? 0 : Math.max(0, v) / 1024;
     }
 
+    /** {@code text} padded with blanks to {@code width}, on the left when {@code right}-aligned. */
+    private static void appendPadded(StringBuilder sb, String text, int width, boolean right) {
+        if (!right) {
+            sb.append(text);
+        }
+        for (int i = text.length(); i < width; i++) {
+            sb.append(' ');
+        }
+        if (right) {
+            sb.append(text);
+        }
+    }
+
     private static Long min(Long a, Long b) {
         return a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
     }
@@ -187,7 +206,7 @@ public final class MeminfoFormatter {
             return m;
         }
         for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
+            String[] f = BLANKS.split(line.trim());
             if (f.length == 2) {
                 Long v = number(f[1]);
                 if (v != null) {
@@ -206,7 +225,7 @@ public final class MeminfoFormatter {
             if (colon <= 0) {
                 continue;
             }
-            String[] f = line.substring(colon + 1).trim().split("\\s+");
+            String[] f = BLANKS.split(line.substring(colon + 1).trim());
             Long v = f.length > 0 ? number(f[0]) : null;
             if (v != null) {
                 m.put(line.substring(0, colon), v);

@@ -146,10 +146,13 @@ final class MeminfoSource {
 
     /** The container's meminfo, or null when no container of that name runs. */
     byte[] meminfo(String name) throws IOException {
-        Path dir = cgroupDir(name);
-        if (dir == null) {
-            return null;
-        }
+        Entry c = entry(name);
+        return c == null ? null : meminfo(c);
+    }
+
+    /** The meminfo of a container found by {@link #entry}. */
+    byte[] meminfo(Entry c) throws IOException {
+        Path dir = c.cgroupDir();
         String host = Files.readString(hostMeminfo, StandardCharsets.US_ASCII);
         if (version == null) {
             return host.getBytes(StandardCharsets.US_ASCII);
