@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -36,6 +40,8 @@ public final class SupervisorSpawner implements AutoCloseable {
     /** Above every fd number a supervisor gets (0..4 and the passed fds). */
     private static final int SPAWN_FD_BASE = 64;
     private static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+    /** How long a start waits for a standby being spawned; a spawn takes about 1.5 ms. */
+    private static final long REFILL_WAIT_MS = 20;
 
     /** A supervisor waiting for its plan: the plan pipe's write end and our control socket end. */
     private record Standby(int planFd, int controlFd) {
@@ -49,6 +55,8 @@ public final class SupervisorSpawner implements AutoCloseable {
     private final SupervisorMonitor monitor;
     private final AtomicReference<Standby> standby = new AtomicReference<>();
     private final AtomicBoolean refillQueued = new AtomicBoolean();
+    /** Completes when the queued refill is done (at once when none is). */
+    private volatile CompletableFuture<Void> refillDone = CompletableFuture.completedFuture(null);
     private final ExecutorService refills = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "corral-standby");
         t.setDaemon(true);
@@ -83,9 +91,23 @@ public final class SupervisorSpawner implements AutoCloseable {
         }
     }
 
-    /** A standby still waiting (not ended, nothing said), or null. */
+    /**
+     * A standby still waiting (not ended, nothing said), or null. Starts in a row (a script,
+     * 1000 CreateXML calls) come while the refill queued by the start before is spawning: that
+     * standby is ready sooner than a supervisor spawned now, beside it.
+     */
     private Standby takeStandby() {
         Standby s = standby.getAndSet(null);
+        if (s == null && refillQueued.get()) {
+            try {
+                refillDone.get(REFILL_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // spawn one of our own
+            }
+            s = standby.getAndSet(null);
+        }
         if (s != null && !Native.quietPeer(s.controlFd())) {
             LOG.warn("the standby supervisor ended before it was needed; starting a fresh one");
             s.close();
@@ -196,16 +218,20 @@ public final class SupervisorSpawner implements AutoCloseable {
         if (closed || standby.get() != null || !refillQueued.compareAndSet(false, true)) {
             return;
         }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        refillDone = done;
         try {
             refills.execute(() -> {
                 try {
                     spawnStandby();
                 } finally {
                     refillQueued.set(false);
+                    done.complete(null);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             refillQueued.set(false); // closed meanwhile
+            done.complete(null);
         }
     }
 
