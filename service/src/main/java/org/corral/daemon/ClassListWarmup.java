@@ -5,14 +5,16 @@ import org.apache.logging.log4j.Logger;
 import org.corral.config.DomainXml;
 import org.corral.core.CorralException;
 import org.corral.network.NetworkXml;
+import org.corral.sys.Native;
 
 /**
  * The run that records corrald's class list for its class archive (the wrapper passes
  * {@code -Dcorral.cds.recording=true} with {@code -XX:DumpLoadedClassList}) reads and writes a
- * sample definition once, after the name is taken. Otherwise a first run with no container
- * defined (a fresh install's first activation) records no JAXB class, and every later
- * activation with containers defined loads the whole XML model from the jar: 330 against 260 ms
- * median here.
+ * sample definition once, after the name is taken, and binds the native layer. Otherwise a
+ * first run with no container defined (a fresh install's first activation) records no JAXB
+ * class, and every later activation with containers defined loads the whole XML model from the
+ * jar: 330 against 260 ms median here; and the first start after each activation loads jnr-ffi
+ * and ASM from the jar.
  */
 final class ClassListWarmup {
 
@@ -52,6 +54,9 @@ final class ClassListWarmup {
             try {
                 DomainXml.format(DomainXml.parse(SAMPLE));
                 NetworkXml.format(NetworkXml.parse(NetworkXml.format(NetworkXml.builtInDefault())));
+                // The first start binds the native layer: jnr-ffi's and ASM's classes (not the
+                // bytecode they generate) then come from the archive.
+                Native.bind();
             } catch (CorralException | RuntimeException e) {
                 LOG.warn("class list warm-up: {}", e.getMessage());
             }

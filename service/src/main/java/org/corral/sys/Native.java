@@ -1,26 +1,46 @@
 package org.corral.sys;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
+import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.SpawnFileAction;
 
 /**
  * Every native call corral makes from Java, in one place. Each method checks the return value
  * and throws {@link SyscallException} with the call, errno and argument: a raw -1 never escapes.
- * jnr-posix covers spawning and signals; a few calls it lacks (socketpair, pipe2, fcntl with
- * F_DUPFD_CLOEXEC, and rmdir, whose errno jnr-posix would turn into an exception) are bound
- * directly with jnr-ffi.
+ *
+ * <p>Bound with jnr-ffi, only the calls corral makes. jnr-posix offered spawning and signals,
+ * but its factory binds its whole libc, each function generated as bytecode: 165 against 90 ms
+ * for this class's first use in a fresh JVM, paid by the first start after every activation.
  */
 public final class Native {
 
-    /** The part of libc that jnr-posix does not offer. */
+    /** The libc functions corral calls. */
     public interface LibC {
+        int close(int fd);
+
+        long write(int fd, @In byte[] buf, long len);
+
+        int waitpid(int pid, @Out int[] status, int options);
+
+        int kill(int pid, int signal);
+
+        /** Returns the error number itself (not -1 and errno). argv and envp end with a null. */
+        int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attr, @In String[] argv,
+                @In String[] envp);
+
+        int posix_spawn_file_actions_init(Pointer fileActions);
+
+        int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+
+        int posix_spawn_file_actions_destroy(Pointer fileActions);
+
         int socketpair(int domain, int type, int protocol, @Out int[] fds);
 
         int pipe2(@Out int[] fds, int flags);
@@ -47,7 +67,7 @@ public final class Native {
 
         long recv(int fd, @Out byte[] buf, long len, int flags);
 
-        int syscall(long number, int cmd, jnr.ffi.Pointer attr, int size);
+        int syscall(long number, int cmd, Pointer attr, int size);
     }
 
     private static final int AF_UNIX = 1;
@@ -64,10 +84,22 @@ public final class Native {
     public static final int O_NONBLOCK = 04000;
     public static final int O_NOCTTY = 0400;
 
-    private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    /** sizeof(posix_spawn_file_actions_t) is 80 in glibc on x86_64; room to spare. */
+    private static final int SPAWN_FILE_ACTIONS_SIZE = 256;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     private Native() {
+    }
+
+    /**
+     * Binds the native layer now (this class's initialization) rather than at its first use:
+     * for the run that records the class archive (the library classes then come from it).
+     */
+    public static void bind() {
+        // the class initializer did the work
     }
 
     /** A connected AF_UNIX stream socket pair, both ends close-on-exec. */
@@ -101,7 +133,7 @@ public final class Native {
     public static int receiveNow(int fd, byte[] buffer) throws SyscallException {
         long n = LIBC.recv(fd, buffer, buffer.length, MSG_DONTWAIT);
         if (n < 0) {
-            if (POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue()) {
+            if (errno() == EAGAIN) {
                 return -1;
             }
             throw error("recv", "netlink");
@@ -150,7 +182,7 @@ public final class Native {
             if (n >= 0) {
                 return n;
             }
-            if (POSIX.errno() != jnr.constants.platform.Errno.EINTR.intValue()) {
+            if (errno() != EINTR) {
                 throw error("epoll_wait", Integer.toString(epfd));
             }
         }
@@ -197,7 +229,7 @@ public final class Native {
      */
     public static boolean quietPeer(int fd) {
         long n = LIBC.recv(fd, new byte[1], 1, MSG_DONTWAIT | MSG_PEEK);
-        return n < 0 && POSIX.errno() == jnr.constants.platform.Errno.EAGAIN.intValue();
+        return n < 0 && errno() == EAGAIN;
     }
 
     private static final long SYS_BPF = 321; // x86_64
@@ -218,9 +250,9 @@ public final class Native {
         if (fd >= 0) {
             return fd;
         }
-        int errno = POSIX.errno();
+        int errno = errno();
         // Only to explain the refusal: again, with room for the verifier's whole log.
-        jnr.ffi.Pointer log = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), BPF_LOG_SIZE, true);
+        Pointer log = Memory.allocateDirect(RUNTIME, BPF_LOG_SIZE, true);
         int again = bpfProgLoad(instructions, log);
         if (again >= 0) {
             return again; // loaded after all
@@ -240,15 +272,15 @@ public final class Native {
     private static final int BPF_LOG_SHOWN = 600;
 
     /** BPF_PROG_LOAD of a cgroup device program; {@code log} null for no verifier log. */
-    private static int bpfProgLoad(byte[] instructions, jnr.ffi.Pointer log) {
-        jnr.ffi.Runtime rt = jnr.ffi.Runtime.getSystemRuntime();
-        jnr.ffi.Pointer insns = jnr.ffi.Memory.allocateDirect(rt, instructions.length);
+    private static int bpfProgLoad(byte[] instructions, Pointer log) {
+        Runtime rt = RUNTIME;
+        Pointer insns = Memory.allocateDirect(rt, instructions.length);
         insns.put(0, instructions, 0, instructions.length);
         byte[] license = "Apache-2.0\0".getBytes(StandardCharsets.US_ASCII);
-        jnr.ffi.Pointer lic = jnr.ffi.Memory.allocateDirect(rt, license.length);
+        Pointer lic = Memory.allocateDirect(rt, license.length);
         lic.put(0, license, 0, license.length);
         // union bpf_attr, BPF_PROG_LOAD member (linux/bpf.h): the offsets below.
-        jnr.ffi.Pointer attr = jnr.ffi.Memory.allocateDirect(rt, 128, true);
+        Pointer attr = Memory.allocateDirect(rt, 128, true);
         attr.putInt(0, BPF_PROG_TYPE_CGROUP_DEVICE);     // prog_type
         attr.putInt(4, instructions.length / 8);         // insn_cnt
         attr.putLong(8, insns.address());                // insns
@@ -264,7 +296,7 @@ public final class Native {
 
     /** Attaches a device program to a cgroup v2 directory (open fd), next to any others. */
     public static void bpfAttachDeviceProgram(int cgroupFd, int programFd) throws SyscallException {
-        jnr.ffi.Pointer attr = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 128, true);
+        Pointer attr = Memory.allocateDirect(RUNTIME, 128, true);
         attr.putInt(0, cgroupFd);          // target_fd
         attr.putInt(4, programFd);         // attach_bpf_fd
         attr.putInt(8, BPF_CGROUP_DEVICE); // attach_type
@@ -301,7 +333,7 @@ public final class Native {
     }
 
     public static void close(int fd) throws SyscallException {
-        if (POSIX.close(fd) < 0) {
+        if (LIBC.close(fd) < 0) {
             throw error("close", Integer.toString(fd));
         }
     }
@@ -316,7 +348,7 @@ public final class Native {
     /** Closes and ignores errors: for clean-up paths that already report a first failure. */
     public static void closeQuietly(int fd) {
         if (fd >= 0) {
-            POSIX.close(fd);
+            LIBC.close(fd);
         }
     }
 
@@ -324,11 +356,11 @@ public final class Native {
         int off = 0;
         while (off < data.length) {
             byte[] chunk = off == 0 ? data : java.util.Arrays.copyOfRange(data, off, data.length);
-            int n = POSIX.write(fd, chunk, chunk.length);
+            long n = LIBC.write(fd, chunk, chunk.length);
             if (n < 0) {
                 throw error("write", "fd " + fd);
             }
-            off += n;
+            off += (int) n;
         }
     }
 
@@ -337,27 +369,45 @@ public final class Native {
      * closed); callers pass sources numbered above every target, so no dup2 clobbers a source.
      */
     public static int spawn(String path, List<String> argv, List<String> env, int[] fdMap) throws SyscallException {
-        List<SpawnFileAction> actions = new ArrayList<>();
-        for (int target = 0; target < fdMap.length; target++) {
-            if (fdMap[target] >= 0) {
-                if (fdMap[target] <= fdMap.length) {
-                    throw new IllegalArgumentException("spawn source fd " + fdMap[target] + " is not above the targets");
-                }
-                actions.add(SpawnFileAction.dup(fdMap[target], target));
+        for (int source : fdMap) {
+            if (source >= 0 && source <= fdMap.length) {
+                throw new IllegalArgumentException("spawn source fd " + source + " is not above the targets");
             }
         }
-        long pid = POSIX.posix_spawnp(path, actions, argv, env);
-        if (pid < 0) {
-            throw error("posix_spawn", path);
+        Pointer actions = Memory.allocateDirect(RUNTIME, SPAWN_FILE_ACTIONS_SIZE, true);
+        int rc = LIBC.posix_spawn_file_actions_init(actions);
+        if (rc != 0) {
+            throw new SyscallException("posix_spawn_file_actions_init", rc, path);
         }
-        return (int) pid;
+        try {
+            for (int target = 0; target < fdMap.length; target++) {
+                if (fdMap[target] >= 0) {
+                    rc = LIBC.posix_spawn_file_actions_adddup2(actions, fdMap[target], target);
+                    if (rc != 0) {
+                        throw new SyscallException("posix_spawn_file_actions_adddup2", rc, fdMap[target] + " -> " + target);
+                    }
+                }
+            }
+            int[] pid = new int[1];
+            rc = LIBC.posix_spawnp(pid, path, actions, null, nullTerminated(argv), nullTerminated(env));
+            if (rc != 0) {
+                throw new SyscallException("posix_spawn", rc, path);
+            }
+            return pid[0];
+        } finally {
+            LIBC.posix_spawn_file_actions_destroy(actions);
+        }
+    }
+
+    private static String[] nullTerminated(List<String> strings) {
+        return strings.toArray(new String[strings.size() + 1]);
     }
 
     /** Waits for a child and returns its raw wait status. */
     public static int waitpid(int pid) throws SyscallException {
         int[] status = new int[1];
-        while (POSIX.waitpid(pid, status, 0) < 0) {
-            if (POSIX.errno() != jnr.constants.platform.Errno.EINTR.intValue()) {
+        while (LIBC.waitpid(pid, status, 0) < 0) {
+            if (errno() != EINTR) {
                 throw error("waitpid", Integer.toString(pid));
             }
         }
@@ -369,7 +419,7 @@ public final class Native {
             // kill(0) and kill(-1) would hit the service's group or everything: never intended.
             throw new IllegalArgumentException("refusing to signal pid " + pid);
         }
-        if (POSIX.kill(pid, signal) < 0) {
+        if (LIBC.kill(pid, signal) < 0) {
             throw error("kill", pid + ", " + signal);
         }
     }
@@ -379,6 +429,11 @@ public final class Native {
     }
 
     private static SyscallException error(String call, String arg) {
-        return new SyscallException(call, POSIX.errno(), arg);
+        return new SyscallException(call, errno(), arg);
+    }
+
+    /** The errno of this thread's last call through {@link #LIBC} (jnr-ffi saves it after each). */
+    private static int errno() {
+        return LastError.getLastError(RUNTIME);
     }
 }
