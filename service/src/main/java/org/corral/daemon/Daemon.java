@@ -105,6 +105,7 @@ final class Daemon {
                     Version.get(), org.corral1.Manager.BUS_NAME, settings.configDir(), settings.runtimeDir(),
                     registry.list().size());
             Thread warmup = ClassListWarmup.recording() ? ClassListWarmup.start() : null;
+            bindNativeLayer();
             if (settings.idleTimeoutSeconds() > 0) {
                 new IdleExit(settings.idleTimeoutSeconds(),
                         () -> registry.list().stream().anyMatch(c -> c.state().isActive()),
@@ -132,6 +133,23 @@ final class Daemon {
         // Containers and their supervisors go on; the next service process re-attaches.
         LOG.info("corrald stopped");
         return exitCode.get();
+    }
+
+    /**
+     * The first start binds the native layer (jnr-ffi generating its calls: about 50 ms with the
+     * class archive); a thread of its own does it now, once the name is taken, off the path of
+     * the call that activated the service and of the start that likely follows.
+     */
+    private static void bindNativeLayer() {
+        Thread t = new Thread(() -> {
+            try {
+                org.corral.sys.Native.bind();
+            } catch (LinkageError e) {
+                LOG.error("cannot bind the native layer; starting containers will fail: {}", e.toString());
+            }
+        }, "corral-native");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
