@@ -96,7 +96,8 @@ public final class Native {
 
     /**
      * Binds the native layer now (this class's initialization) rather than at its first use:
-     * for the run that records the class archive (the library classes then come from it).
+     * corrald does it once its bus name is taken, and the run that records the class archive
+     * does it so that jnr-ffi's and ASM's classes come from the archive.
      */
     public static void bind() {
         // the class initializer did the work
