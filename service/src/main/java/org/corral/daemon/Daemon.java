@@ -23,6 +23,7 @@ import org.corral.network.InterfacePlumber;
 import org.corral.network.NetworkRegistry;
 import org.corral.network.NetworkStore;
 import org.corral.store.ConfigStore;
+import org.corral.sys.Native;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
 import org.freedesktop.dbus.exceptions.DBusException;
 
@@ -143,7 +144,7 @@ final class Daemon {
     private static void bindNativeLayer() {
         Thread t = new Thread(() -> {
             try {
-                org.corral.sys.Native.bind();
+                Native.bind();
             } catch (LinkageError e) {
                 LOG.error("cannot bind the native layer; starting containers will fail: {}", e.toString());
             }

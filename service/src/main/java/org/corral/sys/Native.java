@@ -88,8 +88,6 @@ public final class Native {
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
     /** sizeof(posix_spawn_file_actions_t) is 80 in glibc on x86_64; room to spare. */
     private static final int SPAWN_FILE_ACTIONS_SIZE = 256;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
 
     private Native() {
     }
@@ -134,7 +132,7 @@ public final class Native {
     public static int receiveNow(int fd, byte[] buffer) throws SyscallException {
         long n = LIBC.recv(fd, buffer, buffer.length, MSG_DONTWAIT);
         if (n < 0) {
-            if (errno() == EAGAIN) {
+            if (errno() == Errno.EAGAIN) {
                 return -1;
             }
             throw error("recv", "netlink");
@@ -183,7 +181,7 @@ public final class Native {
             if (n >= 0) {
                 return n;
             }
-            if (errno() != EINTR) {
+            if (errno() != Errno.EINTR) {
                 throw error("epoll_wait", Integer.toString(epfd));
             }
         }
@@ -230,7 +228,7 @@ public final class Native {
      */
     public static boolean quietPeer(int fd) {
         long n = LIBC.recv(fd, new byte[1], 1, MSG_DONTWAIT | MSG_PEEK);
-        return n < 0 && errno() == EAGAIN;
+        return n < 0 && errno() == Errno.EAGAIN;
     }
 
     private static final long SYS_BPF = 321; // x86_64
@@ -408,7 +406,7 @@ public final class Native {
     public static int waitpid(int pid) throws SyscallException {
         int[] status = new int[1];
         while (LIBC.waitpid(pid, status, 0) < 0) {
-            if (errno() != EINTR) {
+            if (errno() != Errno.EINTR) {
                 throw error("waitpid", Integer.toString(pid));
             }
         }

@@ -28,7 +28,10 @@ public final class SupervisorMonitor implements AutoCloseable {
     private static final int PEER_GONE = Native.EPOLLRDHUP | Native.EPOLLHUP | Native.EPOLLERR;
 
     private final Map<Integer, SupervisorConnection> byFd = new ConcurrentHashMap<>();
-    /** Made at the first watch: binding the native layer costs about 150 ms, not for activation. */
+    /**
+     * Made at the first watch, not at construction: that binds the native layer (about 90 ms in
+     * a fresh JVM), which an activation does only once the name is taken.
+     */
     private volatile int epoll = -1;
     /** Wakes the loop up to stop. */
     private volatile int wakeup = -1;
