@@ -92,9 +92,14 @@ public final class Main {
                 // allow_other: container processes (other uids, user namespaces) read it too.
                 // attr_timeout=0: the owner (a container's mapped root) is known only once init
                 // runs, so attributes must not be cached from the first look.
+                // entry_timeout: every start bind-mounts /NAME/meminfo, and a name looked up
+                // before (the container's last start) is then found without asking us; a name
+                // whose container is gone is refused at open. No default_permissions: the
+                // kernel would ask for the attributes of every directory on the way (the files
+                // are read-only for all, and the mount is ro).
                 // direct_io: no page cache, every read(2) reaches us with its own offset.
                 fs.mount(mnt, true, debug, new String[] {"-o",
-                        "allow_other,default_permissions,direct_io,ro,subtype=corral-meminfo,attr_timeout=0,entry_timeout=0"});
+                        "allow_other,direct_io,ro,subtype=corral-meminfo,attr_timeout=0,entry_timeout=3600"});
             } finally {
                 fs.umount();
                 removePidFile(pidFile, pidLine);

@@ -90,9 +90,12 @@ final class MeminfoFilesystem extends FuseStubFS {
                     stat.st_gid.set(owner[1]);
                     stat.st_mode.set(FileStat.S_IFREG | 0444);
                     stat.st_nlink.set(1);
-                    // The length of the text now. Not 0 as procfs says: sendfile(2) (busybox cat)
-                    // goes through the page cache, up to this size, even with direct_io.
-                    stat.st_size.set(source.meminfo(c).length);
+                    // Not 0 as procfs says: sendfile(2) (busybox cat) goes through the page
+                    // cache, up to this size, even with direct_io. Not the text either, whose
+                    // cgroup files would be read at every start's bind mount: a bound that is
+                    // the text's length on most hosts, and past which a read ends short (the
+                    // kernel then lowers the size it caches to what the read gave).
+                    stat.st_size.set(source.sizeBound());
                     return 0;
                 }
             }

@@ -123,6 +123,21 @@ public final class MeminfoFormatter {
     }
 
     /**
+     * The most bytes {@link #format} can give on this host, known from the host's text alone:
+     * every value it writes is at most the host's MemTotal or SwapTotal, and the kernel pads each
+     * value to 8 columns, so a line grows at most by the digits such a value has beyond 8
+     * (none on a host with less than 10^8 kB of memory and of swap, where the bound is exact).
+     * Answering {@code st_size} with it spares a lookup reading the cgroup's files.
+     */
+    public static long sizeBound(String host) {
+        Map<String, Long> hostKb = parseMeminfo(host);
+        long largest = Math.max(hostKb.getOrDefault("MemTotal", 0L), hostKb.getOrDefault("SwapTotal", 0L));
+        int extraDigits = Math.max(0, Long.toString(largest).length() - 8);
+        long lines = host.chars().filter(c -> c == '\n').count();
+        return host.length() + lines * extraDigits;
+    }
+
+    /**
      * SwapTotal and SwapFree only when the container has a swap limit (libvirt: only with
      * swap_hard_limit); otherwise the host's lines stay. Bounded by the host's SwapTotal: a
      * swap allowance on a host without swap is no swap at all.

@@ -150,6 +150,12 @@ final class MeminfoSource {
         return c == null ? null : meminfo(c);
     }
 
+    /** What the file's {@code st_size} says: see {@link MeminfoFormatter#sizeBound}. */
+    long sizeBound() throws IOException {
+        String host = Files.readString(hostMeminfo, StandardCharsets.US_ASCII);
+        return version == null ? host.length() : MeminfoFormatter.sizeBound(host);
+    }
+
     /** The meminfo of a container found by {@link #entry}. */
     byte[] meminfo(Entry c) throws IOException {
         Path dir = c.cgroupDir();

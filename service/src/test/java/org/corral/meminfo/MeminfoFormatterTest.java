@@ -308,4 +308,24 @@ class MeminfoFormatterTest {
         String out = MeminfoFormatter.format(bigHost, Version.V2, files);
         assertTrue(out.startsWith("MemTotal:       2113929216 kB\n"), out);
     }
+
+    @Test
+    void sizeBoundIsTheTextsLengthOnAHostUnder100MillionKiB() {
+        for (Map<String, String> files : List.of(v1(48 * MIB, 30 * MIB), v2("max", 30 * MIB), v2("max", 0))) {
+            Version version = files.containsKey("memory.max") ? Version.V2 : Version.V1;
+            assertEquals(MeminfoFormatter.format(HOST, version, files).length(), MeminfoFormatter.sizeBound(HOST));
+        }
+    }
+
+    @Test
+    void sizeBoundCoversWideValuesOnALargeHost() {
+        // 2 TiB of memory: a container without a limit shows 10-digit values where the host's
+        // own lines (MemFree, Cached, ...) have 8.
+        String bigHost = HOST.replace("MemTotal:       24684084 kB", "MemTotal:       2113929216 kB");
+        Map<String, String> files = v1(Long.MAX_VALUE, 1800L * 1024 * MIB);
+        files.put("memory.stat", "total_cache 1900000000000\ntotal_active_file 1900000000000\n");
+        String out = MeminfoFormatter.format(bigHost, Version.V1, files);
+        assertTrue(out.length() > bigHost.length(), out);
+        assertTrue(out.length() <= MeminfoFormatter.sizeBound(bigHost), out.length() + " > bound");
+    }
 }
