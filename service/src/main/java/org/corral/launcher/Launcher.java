@@ -147,14 +147,18 @@ public final class Launcher {
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Idmap idmap = live.getIdmap();
             boolean pause = nics || idmap != null || scope.isPresent();
+            Path meminfo = meminfoFor(live.getName());
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
-                    passedFds.size(), pause, meminfoFor(live.getName()), sourceOwners(live), fdNames, blocks,
-                    scope.isPresent()));
+                    passedFds.size(), pause, meminfo, sourceOwners(live), fdNames, blocks, scope.isPresent()));
             long startedAt = nowMicros();
             // State first: a service killed from here on finds the container again by its socket.
             new LiveState(live.getName(), live.getUuid(), persistent, cg.relativePath(), startedAt, 0, 0, 0, 0, "none",
                     List.of(), loops).write(paths.stateFile());
             undo.push(() -> deleteQuietly(paths.stateFile()));
+            if (meminfo != null) {
+                // The server knows the name from the state file: looked up from now on.
+                MeminfoServer.lookAhead(meminfo);
+            }
             AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
             undo.push(() -> deleteQuietly(paths.liveXml()));
 

@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -62,6 +65,41 @@ public final class MeminfoServer {
     private static final long START_TIMEOUT_MS = 20000;
 
     private MeminfoServer() {
+    }
+
+    /** Set while a look-ahead is in flight: a hung server blocks one thread, not a queue of them. */
+    private static final AtomicBoolean LOOKING_AHEAD = new AtomicBoolean();
+
+    /**
+     * Has the kernel look up a container's file now, on a thread of its own, so that init's bind
+     * mount a moment later finds the entry cached (the mount's entry_timeout) instead of waiting
+     * for two lookups by this JVM-based server (about 1 ms at a start). readlink(2) walks the path
+     * and asks nothing more of the server; its EINVAL (not a link) is the expected answer.
+     * Concurrent lookups of one name are merged by the kernel, so init never waits longer than
+     * without it.
+     */
+    public static void lookAhead(Path file) {
+        if (!LOOKING_AHEAD.compareAndSet(false, true)) {
+            return;
+        }
+        LookAhead.THREAD.execute(() -> {
+            try {
+                Files.readSymbolicLink(file);
+            } catch (IOException | RuntimeException e) {
+                // NotLinkException: looked up; anything else: init's own lookup will tell
+            } finally {
+                LOOKING_AHEAD.set(false);
+            }
+        });
+    }
+
+    /** Made at the first look-ahead: the server's JVM, which shares this class, never needs it. */
+    private static final class LookAhead {
+        static final Executor THREAD = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "meminfo-lookahead");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** RUNTIME-DIR/meminfo, the FUSE mount point. */
