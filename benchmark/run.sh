@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The corral benchmark: one command, as root. See docs/benchmarks.md.
 #
-#   benchmark/run.sh [--n 1000] [--cycles 200] [--warmup 20] [--pss 50] [--rss 200] [--extra 100]
-#                    [--activations 21] [--cli-runs 10] [--floor-cycles 1000] [--keep] [--hold S]
+#   benchmark/run.sh [--n 1000] [--cycles 200] [--warmup 20] [--service-warmup 300] [--pss 50] [--rss 200]
+#                    [--extra 100] [--activations 21] [--cli-runs 10] [--floor-cycles 1000] [--keep] [--hold S]
 #
 # Builds if needed (mvn -B -q install -DskipTests), then the Java harness unpacks
 # dist/target/corral-*.tar.gz into a scratch dir, starts a private dbus-daemon and corrald from
