@@ -739,6 +739,9 @@ public final class Bench {
                 }
             }
             for (String mount : Sys.mountsBelow(scratch)) {
+                if (bus != null && mount.equals(bus.runtimeDir.toString())) {
+                    continue; // the tmpfs made for it: Bus.stop
+                }
                 System.err.println("bench: unmounting leftover " + mount);
                 Sys.tryRun(List.of("umount", mount));
             }
@@ -892,6 +895,8 @@ public final class Bench {
                 + " (" + System.getProperty("java.vendor") + ")");
         f.add("dbus     " + Sys.tryRun(List.of("dbus-daemon", "--version")).split("\n")[0].trim());
         f.add("cgroups  " + (Files.isDirectory(Path.of("/sys/fs/cgroup/memory")) ? "v1 (hybrid)" : "v2"));
+        f.add("rundir   corrald's runtime directory on a tmpfs, as /run on a systemd host (here /run is on "
+                + Sys.tryRun(List.of("stat", "-f", "-c", "%T", "/run")).trim() + ")");
         return f;
     }
 
