@@ -14,6 +14,9 @@
  *   2. supervisor sends each `idmap` step's detached tree (idmap.c), then
  *      writes the byte: init runs the steps, sending each pty
  *      master ("pty <n>" + SCM_RIGHTS) as it creates it.
+ *   2a. with a `gate` step instead of a pause, init runs the steps before it
+ *      at once while the service makes the container's cgroups; the
+ *      supervisor waits for `go` and forwards it as a second byte.
  *   3. init sends "failed ..." and exits, or its execve closes the socket:
  *      EOF with no failure means the exec succeeded.
  */
@@ -335,6 +338,16 @@ int main(int argc, char **argv)
 	if (write(sync[0], "g", 1) != 1) {
 		fail(-1, "sync", "release");
 		abort_start();
+	}
+	/* A failure of init before its gate is read below: the byte then finds
+	 * the socket closed, which is no failure of ours. */
+	if (plan.gated) {
+		if (wait_for_go() < 0)
+			abort_start();
+		if (write(sync[0], "g", 1) != 1 && errno != EPIPE && errno != ECONNRESET) {
+			fail(-1, "sync", "gate");
+			abort_start();
+		}
 	}
 	while (!done)
 		if (read_init_message(sync[0], &done) < 0)

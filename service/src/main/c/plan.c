@@ -49,6 +49,10 @@ static const struct opdef opdefs[] = {
 	{ "ifup", OP_IFUP, 1, false },
 	{ "pty", OP_PTY, 2, true },
 	{ "pivot", OP_PIVOT, 1, false },
+	{ "pivotkeep", OP_PIVOTKEEP, 1, false },
+	{ "dropoldroot", OP_DROPOLDROOT, 0, false },
+	{ "hostbind", OP_HOSTBIND, 2, false },
+	{ "gate", OP_GATE, 0, false },
 	{ "umount", OP_UMOUNT, 2, false },
 	{ "chdir", OP_CHDIR, 1, false },
 	{ "capdrop", OP_CAPDROP, 0, true },
@@ -177,6 +181,12 @@ static int add_step(struct plan *p, const struct opdef *d, char **args, int narg
 			return fail_errno(EINVAL, index, d->name, args[0]);
 		if (append(&p->envp, &envc, args[0]) < 0)
 			return fail(index, d->name, args[0]);
+	}
+	if (d->op == OP_GATE) {
+		/* One gate, and never with a pause: both wait for the same `go`. */
+		if (p->gated || p->pause)
+			return fail_errno(EINVAL, index, d->name, p->pause ? "with pause" : "second gate");
+		p->gated = true;
 	}
 	if (d->op == OP_PTY) {
 		if (p->nconsoles == MAX_CONSOLES)

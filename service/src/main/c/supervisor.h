@@ -59,6 +59,10 @@ enum op {
 	OP_IFUP,
 	OP_PTY,
 	OP_PIVOT,
+	OP_PIVOTKEEP,
+	OP_DROPOLDROOT,
+	OP_HOSTBIND,
+	OP_GATE,
 	OP_UMOUNT,
 	OP_CHDIR,
 	OP_CAPDROP,
@@ -87,6 +91,7 @@ struct plan {
 	int ncgroupprocs;
 	const char *clone_cgroup; /* a cgroup2 directory init is created in, or NULL */
 	bool pause;
+	bool gated; /* a `gate` step: init stops there until the service's `go` */
 	int nfds;
 	pid_t enter_pid; /* enter mode: join this process's namespaces; 0: start a container */
 	bool stdio;	 /* the passed fds become 0, 1, 2 (enter mode) */

@@ -653,6 +653,69 @@ def test_cgroupjoin():
         remove_cgroup_dir(cg)
 
 
+def test_gate():
+    """gate: steps before it run at once, the rest after go; pivotkeep, hostbind, dropoldroot."""
+    root, shared = path("root"), path("shared")
+    base = v1_hierarchy()
+    cg = os.path.join(base, "corral-gate-%d" % os.getpid()) if base else None
+    if not cg:
+        print("  NOTE: no cgroup v1 pids hierarchy (a pure v2 host); the join after the gate not exercised")
+    pre = [s for s in rootfs_steps(root, shared) if s[0] != "pivot"]
+    after = [("file", "/shared/postgate", "0644")]
+    if cg:
+        after += [("cgroupjoin", os.path.join(cg, "tasks")), ("hostbind", cg, "/cg")]
+    script = "cat /proc/self/cgroup > /shared/cgroup.txt; ls /cg > /shared/cg.txt; cat /proc/self/mountinfo > /shared/mi"
+    p = plan(headers("t-gate") + [("mkdir", root + "/cg", "0755")] + pre +
+             [("file", root + "/shared/pregate", "0644"), ("pivotkeep", root), ("gate",)] + after +
+             [("dropoldroot",)] + tail(["/bin/sh", "-c", script]))
+    conn = spawn(p)
+    try:
+        f = conn.line().split()
+        check(f[0] == "spawned", "spawned line, got %r" % f)
+        wait_for(lambda: os.path.exists(os.path.join(shared, "pregate")), "the steps before the gate")
+        time.sleep(0.05)
+        check(not os.path.exists(os.path.join(shared, "postgate")), "nothing after the gate before go")
+        if cg:
+            os.mkdir(cg)  # made while init waits, as the service makes the container's cgroups
+        conn.send("go")
+        parse_started(conn.line())
+        expect_exited(conn, 0, 0)
+        check(os.path.exists(os.path.join(shared, "postgate")), "the steps after the gate ran")
+        mounts = [l.split()[4] for l in read_file(os.path.join(shared, "mi")).splitlines()]
+        check(not any(m.startswith(TMP) for m in mounts), "old root detached: %r" % mounts)
+        if cg:
+            lines = [l for l in read_file(os.path.join(shared, "cgroup.txt")).splitlines() if ":pids:" in l]
+            check(len(lines) == 1 and lines[0].endswith(":pids:/" + os.path.basename(cg)),
+                  "init joined after the pivot, got %r" % lines)
+            check("tasks" in read_file(os.path.join(shared, "cg.txt")).split(), "hostbind: the cgroup at /cg")
+    finally:
+        conn.close()
+        if cg and os.path.isdir(cg):
+            remove_cgroup_dir(cg)
+    # A failure before the gate is reported once go arrives; a service gone before go ends init.
+    p = plan(headers("t-gate-bad") + [("mkdir", "/nonexistent-dir/x", "0755"), ("gate",)] + tail(["/bin/true"]))
+    conn = spawn(p)
+    check(conn.line().split()[0] == "spawned", "spawned before go")
+    conn.send("go")
+    line = conn.line()
+    check(line == "failed 0 mkdir 2 /nonexistent-dir/x", "the failure before the gate, got %r" % line)
+    p = plan(headers("t-gate-gone") + [("gate",)] + tail(["/bin/sleep", "100"]))
+    conn = spawn(p)
+    pid = int(conn.line().split()[1])
+    conn.sock.shutdown(socket.SHUT_WR)
+    line = conn.line()
+    check(line.startswith("failed -1 pause"), "the service gone before go, got %r" % line)
+    wait_gone(pid, "init after the service went away before go")
+    p = plan(headers("t-gate-pause", extra=[("pause", 1)]) + [("gate",)] + tail(["/bin/true"]))
+    line = spawn(p).line()
+    check(line == "failed 0 gate 22 with pause", "gate with pause refused, got %r" % line)
+
+
+def read_file(name):
+    with open(name) as f:
+        return f.read()
+
+
 def test_clonecgroup():
     """clonecgroup: init is created in a cgroup2 directory; a missing one fails before clone."""
     base, cg = cgroup_dir()
@@ -964,7 +1027,7 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_cgroupjoin, test_clonecgroup, test_standby, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
+              test_pause_cgroup, test_cgroupjoin, test_gate, test_clonecgroup, test_standby, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
               test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]
