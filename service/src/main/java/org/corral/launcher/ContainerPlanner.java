@@ -94,10 +94,15 @@ public final class ContainerPlanner {
                 : stripSlash(rootFs.getSource().getDir());
         Idmap idmap = d.getIdmap();
 
+        // Without a pause, init sets up its namespaces while the service makes its cgroups; what
+        // needs the container's cgroup directories (joining them, binding them in /sys/fs/cgroup)
+        // waits behind a gate until the service says go. With a pause, the cgroups exist before
+        // clone and init joins first of all, so that everything it sets up is charged to them.
+        boolean gated = gated(d, ctx);
+        Plan afterGate = new Plan();
         if (joinsItself(d, ctx)) {
-            // First of all, so that everything init sets up is charged to the container.
             for (Path tasks : ctx.cgroup().v1TasksFiles()) {
-                plan.step("cgroupjoin", tasks);
+                (gated ? afterGate : plan).step("cgroupjoin", tasks);
             }
         }
         plan.step("hostname", d.getName());
@@ -143,17 +148,29 @@ public final class ContainerPlanner {
                 blockMount(plan, fs, staging, ctx);
             }
         }
-        procAndSys(plan, root, hasPrivateNetwork(d), idmap != null, ctx);
+        procAndSys(plan, gated ? afterGate : null, root, hasPrivateNetwork(d), idmap != null, ctx);
         if (ctx.meminfo() != null) {
             // libvirt's FUSE meminfo: the container's memory limit, not the host's memory.
             plan.step("mount", ctx.meminfo(), root + "/proc/meminfo", "", MS_BIND, "");
         }
         dev(plan, root, consoles(d).size(), idmap);
         userFilesystems(plan, root, d, ctx);
-        if (rootFs != null) {
-            if (rootFs.isReadonly()) {
-                plan.step("mount", "", root, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+        if (rootFs != null && rootFs.isReadonly()) {
+            plan.step("mount", "", root, "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+        }
+        if (gated) {
+            // pivot_root(2) visits every thread on the host: with many containers running it is
+            // the slowest step, so it is taken before the gate, and the old root is dropped after
+            // the steps that still bind from the host's tree.
+            if (rootFs != null) {
+                plan.step("pivotkeep", root);
             }
+            plan.step("gate");
+            plan.steps(afterGate);
+            if (rootFs != null) {
+                plan.step("dropoldroot");
+            }
+        } else if (rootFs != null) {
             plan.step("pivot", root);
         }
         String initdir = d.getOs().getInitdir();
@@ -221,6 +238,16 @@ public final class ContainerPlanner {
         return d.getIdmap() == null && !ctx.launcherMovesInit() && !ctx.cgroup().v1TasksFiles().isEmpty();
     }
 
+    /**
+     * Whether init starts at once and waits at a {@code gate} step for the container's cgroups
+     * (the Launcher makes them meanwhile and then says go), rather than pausing before its first
+     * step: the pause is for what must precede every step (uid/gid maps, a machine scope that
+     * places init, network interfaces moved into its namespace).
+     */
+    public static boolean gated(Domain d, Context ctx) {
+        return !(ctx.pauseBeforeInit() || ctx.launcherMovesInit() || d.getIdmap() != null);
+    }
+
     private static void header(Plan plan, Domain d, Context ctx) {
         long clone = Linux.CLONE_NEWNS | Linux.CLONE_NEWPID | Linux.CLONE_NEWUTS | Linux.CLONE_NEWIPC;
         if (hasPrivateNetwork(d)) {
@@ -248,7 +275,7 @@ public final class ContainerPlanner {
                 }
             }
         }
-        if (ctx.pauseBeforeInit() || ctx.launcherMovesInit() || d.getIdmap() != null) {
+        if (!gated(d, ctx)) {
             // With <idmap> the Launcher writes init's uid/gid maps during the pause.
             plan.header("pause", 1);
         }
@@ -272,7 +299,8 @@ public final class ContainerPlanner {
      * read-only; the host's submounts come along (the cgroup ones are covered below) and are
      * the host's files, which the container's unprivileged root cannot write.
      */
-    private static void procAndSys(Plan plan, String root, boolean privateNetwork, boolean userns, Context ctx) {
+    private static void procAndSys(Plan plan, Plan afterGate, String root, boolean privateNetwork, boolean userns,
+            Context ctx) {
         plan.step("mkdir", root + "/proc", "0755");
         plan.step("mount", "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
         plan.step("mount", root + "/proc/sys", root + "/proc/sys", "", MS_BIND, "");
@@ -288,20 +316,24 @@ public final class ContainerPlanner {
             plan.step("mount", "/sys", sys, "", userns ? MS_BIND | MS_REC : MS_BIND, "");
             plan.step("mount", "", sys, "", MS_BIND | MS_REMOUNT | ro, "");
         }
-        cgroups(plan, sys + "/fs/cgroup", ctx);
+        // Behind the gate the binds come after the pivot: at the new root's /sys.
+        String sysAfterGate = staged ? sys : "/sys";
+        cgroups(plan, afterGate, sys + "/fs/cgroup", sysAfterGate + "/fs/cgroup", ctx);
         if (staged) {
-            plan.step("mount", sys, "/sys", "", Linux.MS_MOVE, "");
+            (afterGate != null ? afterGate : plan).step("mount", sys, "/sys", "", Linux.MS_MOVE, "");
         }
     }
 
     /**
      * The container sees only its own cgroup: each hierarchy's container directory is bound
-     * where the host mounts the hierarchy, on a small tmpfs that is then made read-only.
+     * where the host mounts the hierarchy, on a small tmpfs that is then made read-only. In a
+     * gated plan ({@code afterGate} not null) the directories are bound after the gate, when the
+     * Launcher has made them, from the host's tree ({@code hostbind}, at {@code baseAfterGate}).
      */
-    private static void cgroups(Plan plan, String base, Context ctx) {
+    private static void cgroups(Plan plan, Plan afterGate, String base, String baseAfterGate, Context ctx) {
         long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (ctx.layout().isUnified()) {
-            plan.step("mount", ctx.cgroup().directories().get(0), base, "", MS_BIND, "");
+            bindCgroup(plan, afterGate, ctx.cgroup().directories().get(0), base, baseAfterGate);
             return;
         }
         plan.step("mount", "tmpfs", base, "tmpfs", flags, "mode=755,size=64k");
@@ -309,7 +341,8 @@ public final class ContainerPlanner {
         for (int i = 0; i < hierarchies.size(); i++) {
             String dirName = hierarchies.get(i).getFileName().toString();
             plan.step("mkdir", base + "/" + dirName, "0755");
-            plan.step("mount", ctx.cgroup().directories().get(i), base + "/" + dirName, "", MS_BIND, "");
+            bindCgroup(plan, afterGate, ctx.cgroup().directories().get(i), base + "/" + dirName,
+                    baseAfterGate + "/" + dirName);
         }
         // Co-mounted controllers (cpu,cpuacct) get a link per name, as systemd makes them.
         TreeSet<String> made = new TreeSet<>();
@@ -320,6 +353,14 @@ public final class ContainerPlanner {
             }
         }
         plan.step("mount", "", base, "tmpfs", MS_REMOUNT | MS_RDONLY | flags, "mode=755,size=64k");
+    }
+
+    private static void bindCgroup(Plan plan, Plan afterGate, Path dir, String target, String targetAfterGate) {
+        if (afterGate == null) {
+            plan.step("mount", dir, target, "", MS_BIND, "");
+        } else {
+            afterGate.step("hostbind", dir, targetAfterGate);
+        }
     }
 
     /**
@@ -404,9 +445,9 @@ public final class ContainerPlanner {
     }
 
     /**
-     * Mounts a block or image filesystem's device. The device is opened by init, which is
-     * already in the container's devices cgroup: the Launcher grants it there (r, or rw), as
-     * libvirt does; no node for it exists in the container's /dev. A read-only filesystem is
+     * Mounts a block or image filesystem's device. The device is opened by init (before its
+     * gate, so before it joins the container's devices cgroup, where the Launcher grants it, r
+     * or rw, as libvirt does); no node for it exists in the container's /dev. A read-only filesystem is
      * mounted read-only from the start (a read-only loop device can be mounted no other way).
      */
     private static void blockMount(Plan plan, Filesystem fs, String at, Context ctx) {

@@ -131,22 +131,27 @@ public final class Launcher {
                         limits.cpuShares(), limits.cpuPeriodUs(), limits.cpuQuotaUs(), limits.blkioWeight(), devices);
             }
             // On a systemd host the container runs in the machine scope machined makes during the
-            // pause below; elsewhere in corral's own cgroup, made now and joined by init at clone.
+            // pause below; elsewhere in corral's own cgroup, joined by init.
             Optional<String> scope = scopes.scopeCgroup(live.getName(), partition);
-            ContainerCgroup cg;
-            if (scope.isPresent()) {
-                cg = cgroups.payloadOf(scope.get());
-            } else {
-                cg = cgroups.create(partition, live.getName(), limits);
-                chownToMappedRoot(cg, live);
-            }
-            undo.push(cg::removeQuietly);
-
             // Network interfaces and uid/gid maps are made while init waits after clone: the
-            // supervisor pauses.
+            // supervisor pauses. Otherwise init sets up its namespaces while the cgroup is made,
+            // and waits at the plan's gate only for that (ContainerPlanner.gated).
             boolean nics = !live.getDevices().getInterfaces().isEmpty();
             Idmap idmap = live.getIdmap();
             boolean pause = nics || idmap != null || scope.isPresent();
+            ContainerCgroup cg;
+            if (scope.isPresent()) {
+                cg = cgroups.payloadOf(scope.get());
+                undo.push(cg::removeQuietly);
+            } else if (!pause) {
+                cg = cgroups.prepare(partition, live.getName());
+                ContainerCgroup prepared = cg;
+                undo.push(() -> cgroups.removePrepared(prepared));
+            } else {
+                cg = cgroups.create(partition, live.getName(), limits);
+                chownToMappedRoot(cg, live);
+                undo.push(cg::removeQuietly);
+            }
             Path meminfo = meminfoFor(live.getName());
             Plan plan = ContainerPlanner.plan(live, new ContainerPlanner.Context(paths, cg, cgroups.layout(),
                     passedFds.size(), pause, meminfo, sourceOwners(live), fdNames, blocks, scope.isPresent()));
@@ -159,16 +164,22 @@ public final class Launcher {
                 // The server knows the name from the state file: looked up from now on.
                 MeminfoServer.lookAhead(meminfo);
             }
-            AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
-            undo.push(() -> deleteQuietly(paths.liveXml()));
-
-            RunningContainer rc = new RunningContainer(live.getName(), paths, cg, onExit);
+            RunningContainer rc = new RunningContainer(live.getName(), live.getUuid(), paths, cg, onExit);
             rc.setLoops(loops);
             rc.setReconnector(this::reconnect);
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
+            // While init sets up: nothing runs in the container before `go`, and a service killed
+            // before it leaves no container (the supervisor ends it), so no live XML is missed.
+            AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
+            undo.push(() -> deleteQuietly(paths.liveXml()));
+            if (!pause) {
+                completeCgroupAtGate(rc, cg, partition, limits, undo);
+            }
             String first = awaitHandshake(rc, paths);
-            if (pause && first.startsWith("spawned ")) {
+            if (!pause && first.startsWith("spawned ")) {
+                first = awaitHandshake(rc, paths);
+            } else if (pause && first.startsWith("spawned ")) {
                 int initPid = Integer.parseInt(first.substring("spawned ".length()).trim());
                 // Init waits for "go": a failure from here on must end it, or its cgroup stays busy.
                 undo.push(() -> killQuietly(initPid));
@@ -211,6 +222,31 @@ public final class Launcher {
         }
     }
 
+    /**
+     * While init sets up its namespaces up to its gate: the rest of the container's cgroup, then
+     * `go`. A cgroup that cannot be made ends the supervisor (and init) before the caller hears
+     * why. A `go` that finds the supervisor gone is no error of its own: its report follows.
+     */
+    private void completeCgroupAtGate(RunningContainer rc, ContainerCgroup cg, String partition, CgroupLimits limits,
+            Deque<Runnable> undo) throws CorralException {
+        try {
+            cgroups.complete(cg, partition, limits);
+        } catch (CorralException | RuntimeException e) {
+            try {
+                rc.abandonStart(HANDSHAKE_SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
+        undo.push(cg::removeQuietly);
+        try {
+            rc.sendGo();
+        } catch (IOException e) {
+            LOG.debug("container '{}': go not delivered: {}", rc.name(), e.getMessage());
+        }
+    }
+
     private volatile boolean meminfoWarned;
 
     /**
@@ -233,13 +269,9 @@ public final class Launcher {
 
     /** Rewrites the state file, e.g. when a stop is requested or the container became transient. */
     public void writeState(RunningContainer rc, boolean persistent, String stopIntent) throws IOException {
-        new LiveState(rc.name(), uuidFromState(rc), persistent, rc.cgroup().relativePath(), rc.startedAtMicros(),
+        new LiveState(rc.name(), rc.uuid(), persistent, rc.cgroup().relativePath(), rc.startedAtMicros(),
                 rc.supervisor().pid(), rc.supervisor().startTime(), rc.init().pid(), rc.init().startTime(), stopIntent,
                 rc.nics(), rc.loops()).write(rc.paths().stateFile());
-    }
-
-    private String uuidFromState(RunningContainer rc) throws IOException {
-        return LiveState.read(rc.paths().stateFile()).uuid();
     }
 
     /** Containers left running by an earlier service process, from their state files. */
@@ -272,7 +304,7 @@ public final class Launcher {
     public RunningContainer reattach(LiveState state, RunningContainer.ExitListener onExit) {
         LaunchPaths paths = pathsOf(state.name());
         ContainerCgroup cg = cgroups.existing(state.cgroup());
-        RunningContainer rc = new RunningContainer(state.name(), paths, cg, onExit);
+        RunningContainer rc = new RunningContainer(state.name(), state.uuid(), paths, cg, onExit);
         rc.running(new ProcessIdentity(state.initPid(), state.initStart()),
                 new ProcessIdentity(state.supervisorPid(), state.supervisorStart()), state.startedAtMicros());
         rc.setNics(state.nics());

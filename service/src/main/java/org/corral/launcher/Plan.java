@@ -27,6 +27,12 @@ public final class Plan {
         return this;
     }
 
+    /** Appends another plan's steps (its header is not used). */
+    public Plan steps(Plan more) {
+        steps.addAll(more.steps);
+        return this;
+    }
+
     /** Step records in order; a {@code failed} report names a step by its index in this list. */
     public List<List<String>> steps() {
         return Collections.unmodifiableList(steps);

@@ -25,6 +25,7 @@ public final class RunningContainer implements SupervisorConnection.Listener {
     private static final Logger LOG = LogManager.getLogger(RunningContainer.class);
 
     private final String name;
+    private final String uuid;
     private final LaunchPaths paths;
     private final ContainerCgroup cgroup;
     private final ExitListener onExit;
@@ -43,8 +44,9 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         void exited(RunningContainer container, ExitStatus status);
     }
 
-    RunningContainer(String name, LaunchPaths paths, ContainerCgroup cgroup, ExitListener onExit) {
+    RunningContainer(String name, String uuid, LaunchPaths paths, ContainerCgroup cgroup, ExitListener onExit) {
         this.name = name;
+        this.uuid = uuid;
         this.paths = paths;
         this.cgroup = cgroup;
         this.onExit = onExit;
@@ -85,6 +87,26 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         connection.send("go");
     }
 
+    /**
+     * The service gives up a start before its `go`: the supervisor reads end of file, kills
+     * init, removes its socket and ends. Returns once it has said so (or gone), at most after
+     * {@code seconds}, so that nothing of it is left when the caller cleans up.
+     */
+    void abandonStart(long seconds) throws InterruptedException {
+        SupervisorConnection c = connection;
+        if (c == null) {
+            return;
+        }
+        c.shutdownOutput();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        String line;
+        do {
+            long left = deadline - System.nanoTime();
+            line = left <= 0 ? null : handshake.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } while (line != null && !line.isEmpty() && !line.startsWith("failed "));
+        c.close();
+    }
+
     /** Loop devices attached for this container's image filesystems, detached by {@link #cleanUp}. */
     private volatile List<String> loops = List.of();
 
@@ -106,6 +128,11 @@ public final class RunningContainer implements SupervisorConnection.Listener {
 
     public String name() {
         return name;
+    }
+
+    /** The UUID of the definition it runs, for the state file. */
+    public String uuid() {
+        return uuid;
     }
 
     public LaunchPaths paths() {

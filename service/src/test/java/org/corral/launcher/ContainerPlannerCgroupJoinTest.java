@@ -2,6 +2,7 @@ package org.corral.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -36,17 +37,63 @@ class ContainerPlannerCgroupJoinTest {
     }
 
     @Test
-    void onCgroupV1InitJoinsEveryHierarchyItselfBeforeAnythingElse() throws Exception {
+    void onCgroupV1InitJoinsEveryHierarchyItselfRightAfterTheGate() throws Exception {
         CgroupLayout layout = CgroupFixtures.v1Layout();
         Plan p = plan("", CgroupFixtures.v1Cgroup(layout, "j1"), layout, false);
         List<String> expected = List.of("cgroupjoin /sys/fs/cgroup/memory/machine/j1.corral/tasks",
                 "cgroupjoin /sys/fs/cgroup/devices/machine/j1.corral/tasks",
                 "cgroupjoin /sys/fs/cgroup/cpu,cpuacct/machine/j1.corral/tasks");
         assertEquals(expected, records(p.steps(), "cgroupjoin"));
-        assertEquals(expected, p.steps().subList(0, 3).stream().map(r -> String.join(" ", r)).toList(),
-                "the first steps");
+        int gate = ops(p).indexOf("gate");
+        assertEquals(expected, p.steps().subList(gate + 1, gate + 4).stream().map(r -> String.join(" ", r)).toList(),
+                "the first steps after the gate");
         assertEquals(List.of(), records(p.header(), "cgroupprocs"), "the supervisor writes no PID");
         assertEquals(List.of(), records(p.header(), "clonecgroup"), "no cgroup2 hierarchy");
+        assertEquals(List.of(), records(p.header(), "pause"), "a gate, not a pause");
+    }
+
+    /**
+     * Before the gate nothing needs the container's cgroup directories (the Launcher makes them
+     * meanwhile): the pivot is taken there, and the directories are bound from the host's tree
+     * after it, at the new root's /sys/fs/cgroup, before the old root goes.
+     */
+    @Test
+    void aGatedPlanPivotsBeforeTheGateAndBindsItsCgroupsAfter() throws Exception {
+        CgroupLayout layout = CgroupFixtures.v1Layout();
+        Plan p = plan("", CgroupFixtures.v1Cgroup(layout, "j1"), layout, false);
+        List<String> ops = ops(p);
+        int pivot = ops.indexOf("pivotkeep");
+        int gate = ops.indexOf("gate");
+        int drop = ops.indexOf("dropoldroot");
+        assertTrue(pivot >= 0 && pivot + 1 == gate && gate < drop && drop < ops.indexOf("exec"), ops.toString());
+        assertFalse(ops.contains("pivot"), ops.toString());
+        List<String> binds = records(p.steps(), "hostbind");
+        assertEquals(List.of("hostbind /sys/fs/cgroup/memory/machine/j1.corral /sys/fs/cgroup/memory",
+                "hostbind /sys/fs/cgroup/devices/machine/j1.corral /sys/fs/cgroup/devices",
+                "hostbind /sys/fs/cgroup/cpu,cpuacct/machine/j1.corral /sys/fs/cgroup/cpu,cpuacct"), binds);
+        for (int i = 0; i < gate; i++) {
+            String rec = String.join(" ", p.steps().get(i));
+            assertFalse(rec.contains("j1.corral"), "before the gate: " + rec);
+        }
+        int lastBind = ops.lastIndexOf("hostbind");
+        assertTrue(gate < ops.indexOf("hostbind") && lastBind < drop, ops.toString());
+        // The mount points were made, and the tmpfs holding them made read-only, before the gate.
+        assertTrue(ops.subList(0, gate).contains("mkdir"));
+        assertTrue(records(p.steps().subList(0, gate), "mount").stream().anyMatch(r -> r.startsWith(
+                "mount  /srv/j1/sys/fs/cgroup tmpfs")), "the cgroup tmpfs remounted read-only before the gate");
+    }
+
+    @Test
+    void withAPauseThePlanHasNoGate() throws Exception {
+        CgroupLayout layout = CgroupFixtures.v1Layout();
+        Plan p = plan(IDMAP, CgroupFixtures.v1Cgroup(layout, "j1"), layout, false);
+        assertFalse(ops(p).contains("gate"));
+        assertEquals(List.of("pause 1"), records(p.header(), "pause"));
+        assertTrue(ops(p).contains("pivot"));
+    }
+
+    private static List<String> ops(Plan p) {
+        return p.steps().stream().map(r -> r.get(0)).toList();
     }
 
     @Test

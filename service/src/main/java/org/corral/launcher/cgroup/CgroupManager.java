@@ -152,40 +152,85 @@ public final class CgroupManager {
     }
 
     public ContainerCgroup create(String partition, String name, CgroupLimits limits) throws CorralException {
+        ContainerCgroup cg = prepare(partition, name);
+        try {
+            complete(cg, partition, limits);
+            return cg;
+        } catch (CorralException | RuntimeException e) {
+            removePrepared(cg);
+            throw e;
+        }
+    }
+
+    /**
+     * The first half of {@link #create}: the container's cgroup with only the directory init is
+     * created in made (cgroup2: the container's own; on a hybrid host the unit directory of
+     * {@link #unitDirFor}, when it can be made). {@link #complete} makes the rest, with the
+     * limits, while init sets up its namespaces.
+     */
+    public ContainerCgroup prepare(String partition, String name) throws CorralException {
         checkControllers();
         String rel = relativePath(partition, name);
-        ContainerCgroup cg = new ContainerCgroup(rel, dirsFor(rel), layout.isUnified());
+        List<Path> dirs = dirsFor(rel);
+        if (layout.isUnified()) {
+            try {
+                makeContainerDir(dirs.get(0), rel, partition);
+            } catch (IOException e) {
+                throw new CorralException(Kind.FAILED, "cannot set up cgroup " + rel + ": " + e.getMessage(), e);
+            }
+            return new ContainerCgroup(rel, dirs, true);
+        }
+        Path unit = makeUnitDir(name);
+        return unit == null ? new ContainerCgroup(rel, dirs, false) : new ContainerCgroup(rel, dirs, false, unit);
+    }
+
+    /** The second half of {@link #create}; on failure what it made is removed, what {@link #prepare} made is not. */
+    public void complete(ContainerCgroup cg, String partition, CgroupLimits limits) throws CorralException {
+        String rel = cg.relativePath();
         List<Path> made = new ArrayList<>();
         try {
-            for (Path dir : cg.directories()) {
-                Path root = hierarchyRootOf(dir, rel);
-                ensureParents(root, partition);
-                try {
-                    Files.createDirectory(dir);
-                } catch (FileAlreadyExistsException e) {
-                    // A leftover of a crash: reuse it only if it is empty.
-                    if (!readOrEmpty(dir.resolve("cgroup.procs")).isBlank()) {
-                        throw new CorralException(Kind.FAILED, "cgroup " + dir + " exists and still has processes");
-                    }
-                }
-                made.add(dir);
-                if (isCpuset(root)) {
-                    inheritCpuset(dir);
-                }
-            }
             if (layout.isUnified()) {
                 V2Limits.apply(cg.directories().get(0), limits);
-            } else {
-                V1Limits.apply(layout, rel, limits);
+                return;
             }
-            Path unit = makeUnitDir(name);
-            return unit == null ? cg : new ContainerCgroup(rel, cg.directories(), layout.isUnified(), unit);
+            for (Path dir : cg.directories()) {
+                makeContainerDir(dir, rel, partition);
+                made.add(dir);
+            }
+            V1Limits.apply(layout, rel, limits);
         } catch (IOException e) {
-            new ContainerCgroup(rel, made, layout.isUnified()).removeQuietly();
+            new ContainerCgroup(rel, made, false).removeQuietly();
             throw new CorralException(Kind.FAILED, "cannot set up cgroup " + rel + ": " + e.getMessage(), e);
-        } catch (CorralException e) {
-            new ContainerCgroup(rel, made, layout.isUnified()).removeQuietly();
+        } catch (CorralException | RuntimeException e) {
+            new ContainerCgroup(rel, made, false).removeQuietly();
             throw e;
+        }
+    }
+
+    /** Removes what {@link #prepare} made, for a start that fails before {@link #complete}. */
+    public void removePrepared(ContainerCgroup cg) {
+        if (layout.isUnified()) {
+            cg.removeQuietly();
+        } else {
+            cg.unitDirectory().ifPresent(unit -> new ContainerCgroup(cg.relativePath(), List.of(), false, unit)
+                    .removeQuietly());
+        }
+    }
+
+    /** One hierarchy's directory of the container, below its partition; a leftover is reused only when empty. */
+    private void makeContainerDir(Path dir, String rel, String partition) throws IOException, CorralException {
+        Path root = hierarchyRootOf(dir, rel);
+        ensureParents(root, partition);
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            // A leftover of a crash: reuse it only if it is empty.
+            if (!readOrEmpty(dir.resolve("cgroup.procs")).isBlank()) {
+                throw new CorralException(Kind.FAILED, "cgroup " + dir + " exists and still has processes");
+            }
+        }
+        if (isCpuset(root)) {
+            inheritCpuset(dir);
         }
     }
 

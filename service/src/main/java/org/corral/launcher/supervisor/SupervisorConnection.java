@@ -63,6 +63,18 @@ public final class SupervisorConnection {
         }
     }
 
+    /**
+     * Closes the way to the supervisor and keeps the way back: a supervisor waiting for `go`
+     * reads end of file, ends init, and says so before it goes.
+     */
+    public void shutdownOutput() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            // already gone: nothing waits for us
+        }
+    }
+
     public void close() {
         beforeClose.run();
         try {
