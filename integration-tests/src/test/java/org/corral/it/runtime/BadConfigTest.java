@@ -113,4 +113,45 @@ class BadConfigTest extends SharedRigTest {
                 .device("<interface type='direct'><source dev='eth0' mode='bridge'/></interface>"),
                 "org.corral1.Error.InvalidConfig", "<interface", "not supported yet");
     }
+
+    /**
+     * The cgroup is made while init already sets up its namespaces (it waits at its gate): a
+     * cgroup that cannot be made ends the start there, with init and its supervisor, and leaves
+     * only what was there before (here, a busy leftover directory of another process).
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aCgroupThatCannotBeMadeEndsTheStartAtTheGate() throws Exception {
+        String name = "rt-bad-cgroup";
+        Path busy = Rig.cgroupDirs(name).get(0);
+        BusyboxRoot root = rig.newRoot();
+        rig.define(LxcXml.named(name).root(root).init(root.script("init.sh", "sleep 100\n")));
+        Files.createDirectories(busy);
+        Process sleeper = new ProcessBuilder("sleep", "100").start();
+        try {
+            Files.writeString(busy.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+            Cli.Result r = rig.cli().python("container(sys.argv[1]).Start(dbus.Array([], signature='h'), dbus.UInt32(0))",
+                    Domains.path(name));
+            r.assertFailure();
+            assertEquals("org.corral1.Error.Failed", Rig.errorName(r), r.describe());
+            assertTrue(r.stderr().contains(busy + " exists and still has processes"), r.stderr());
+            assertEquals("shutoff", rig.state(name));
+            assertEquals(List.of(), rig.supervisorsOf(name), "no supervisor process");
+            assertFalse(Files.exists(rig.runtimeDir().resolve(name + ".sock")), "no control socket");
+            assertFalse(Files.exists(rig.runtimeDir().resolve(name + ".state")), "no state file");
+            assertEquals(List.of(busy), Rig.existingCgroupDirs(name), "only the leftover directory");
+            assertFalse(Files.exists(Rig.unitCgroupDir(name)), "no unit directory");
+            // The service goes on: the same container starts once the leftover is gone.
+            sleeper.destroyForcibly().waitFor();
+            Files.delete(busy);
+            rig.start(name);
+            assertEquals("running", rig.state(name));
+            rig.call(name, "Destroy").assertSuccess();
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+            if (Files.isDirectory(busy)) {
+                Files.delete(busy);
+            }
+        }
+    }
 }
