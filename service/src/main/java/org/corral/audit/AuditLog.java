@@ -34,17 +34,23 @@ public final class AuditLog {
     private final String exe;
     private final AtomicInteger sequence = new AtomicInteger();
     private final AtomicBoolean warned = new AtomicBoolean();
+    /**
+     * One netlink socket for every record (a start writes about eight), opened at the first;
+     * the kernel handles a record in sendto(2) and queues its ack before that returns.
+     */
+    private int fd = -1;
 
     public AuditLog() {
         this.exe = executable();
     }
 
     /** Sends one record; "res=success|failed" and the process fields are appended here. */
-    public void record(int type, String fields, boolean success) {
+    public synchronized void record(int type, String fields, boolean success) {
         String text = fields + " exe=" + encode(exe) + " hostname=? addr=? terminal=? res=" + (success ? "success" : "failed");
-        int fd = -1;
         try {
-            fd = Native.netlinkSocket(NETLINK_AUDIT);
+            if (fd < 0) {
+                fd = Native.netlinkSocket(NETLINK_AUDIT);
+            }
             Native.sendToKernel(fd, message(type, text, sequence.incrementAndGet()));
             byte[] ack = new byte[64];
             int n = Native.receiveNow(fd, ack);
@@ -55,11 +61,12 @@ public final class AuditLog {
                 }
             }
         } catch (SyscallException e) {
+            // A fresh socket for the next record: audit may come back (auditd restarted).
+            Native.closeQuietly(fd);
+            fd = -1;
             if (warned.compareAndSet(false, true)) {
                 LOG.warn("audit records are not written ({}); containers run as before", e.getMessage());
             }
-        } finally {
-            Native.closeQuietly(fd);
         }
     }
 

@@ -55,6 +55,13 @@ public final class Lifecycle {
         return t;
     });
 
+    /** Copies definitions for the next start of a container while it runs (Container.prepareLiveCopy). */
+    private final ExecutorService spares = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "corral-spare-copy");
+        t.setDaemon(true);
+        return t;
+    });
+
     public Lifecycle(ContainerRegistry registry, Launcher launcher, ContainerAudit audit) {
         this.registry = registry;
         this.launcher = launcher;
@@ -110,7 +117,7 @@ public final class Lifecycle {
             if (c.state().isActive()) {
                 throw new CorralException(Kind.ALREADY_RUNNING, "container '" + c.name() + "' is already " + c.state().busName());
             }
-            live = c.inactiveDefinition().copy();
+            live = c.takeLiveCopy();
             c.setLiveDefinition(live);
             c.setStopIntent(StopIntent.NONE);
             registry.transition(c, ContainerState.STARTING, reason);
@@ -137,6 +144,7 @@ public final class Lifecycle {
             LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
             // After the start: machined is asked on its own thread, never on the caller's.
             machines.register(machineSpec(c, live, rc), n -> machineNameChanged(c, n));
+            spares.execute(c::prepareLiveCopy);
         } catch (CorralException e) {
             booked.complete(null);
             audit.start(live, -1, reason == Reason.REBOOTED ? "reboot" : "booted", false);
@@ -523,6 +531,7 @@ public final class Lifecycle {
 
     public void close() {
         events.shutdown();
+        spares.shutdown();
         launcher.close();
     }
 }
