@@ -1,10 +1,14 @@
 package org.corral.launcher.cgroup;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -332,6 +336,29 @@ public final class CgroupManager {
             return Files.readString(f);
         } catch (NoSuchFileException e) {
             return "";
+        }
+    }
+
+    /**
+     * Writes each value with a write(2) of its own through one open file: the kernel takes a
+     * cgroup file's values one write at a time (devices.allow: one rule each), and a start
+     * writes about ten rules.
+     */
+    static void writeEach(Path file, List<String> values) throws IOException {
+        if (values.isEmpty()) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (String value : values) {
+                ByteBuffer b = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+                try {
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                } catch (IOException e) {
+                    throw new IOException("writing '" + value + "' to " + file + ": " + e.getMessage(), e);
+                }
+            }
         }
     }
 

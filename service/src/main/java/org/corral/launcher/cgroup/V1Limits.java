@@ -3,6 +3,8 @@ package org.corral.launcher.cgroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.corral.core.CorralException;
 import org.corral.core.CorralException.Kind;
@@ -51,9 +53,11 @@ final class V1Limits {
         // Deny everything first, then allow the container's nodes: the seed's device policy.
         Path devices = dir(layout, "devices", rel);
         CgroupManager.write(devices.resolve("devices.deny"), "a");
+        List<String> rules = new ArrayList<>();
         for (CgroupLimits.DeviceRule r : l.devices()) {
-            CgroupManager.write(devices.resolve("devices.allow"), r.toString());
+            rules.add(r.toString());
         }
+        CgroupManager.writeEach(devices.resolve("devices.allow"), rules);
     }
 
     private static Path dir(CgroupLayout layout, String controller, String rel) {
