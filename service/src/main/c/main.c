@@ -241,6 +241,11 @@ static int read_init_message(int fd, bool *done)
 	char op[32];
 	ssize_t n = recv_with_fd(fd, buf, sizeof(buf) - 1, &master);
 
+	/* Init ended with our gate byte unread (it failed before its gate): the
+	 * kernel reports that once, as ECONNRESET, ahead of what init sent,
+	 * which is still queued. */
+	if (n < 0 && errno == ECONNRESET)
+		n = recv_with_fd(fd, buf, sizeof(buf) - 1, &master);
 	if (n < 0)
 		return fail(-1, "sync", "recvmsg");
 	*done = n == 0;
