@@ -84,6 +84,14 @@ public final class Launcher {
         }
     }
 
+    private static void abandonQuietly(RunningContainer rc) {
+        try {
+            rc.abandonStart(HANDSHAKE_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void killQuietly(int pid) {
         try {
             Native.kill(pid, 9);
@@ -169,6 +177,9 @@ public final class Launcher {
             rc.setReconnector(this::reconnect);
             spawnSupervisor(plan, paths, passedFds, rc);
             undo.push(() -> deleteQuietly(paths.socket()));
+            // A start given up before `started` (a cgroup, a veth, machined failed) ends the
+            // supervisor, which waits for `go` or is running init's steps, before the rest is undone.
+            undo.push(() -> abandonQuietly(rc));
             // While init sets up: nothing runs in the container before `go`, and a service killed
             // before it leaves no container (the supervisor ends it), so no live XML is missed.
             AtomicFile.write(paths.liveXml(), DomainXml.format(live).getBytes(StandardCharsets.UTF_8), "rw-------", false);
@@ -224,21 +235,12 @@ public final class Launcher {
 
     /**
      * While init sets up its namespaces up to its gate: the rest of the container's cgroup, then
-     * `go`. A cgroup that cannot be made ends the supervisor (and init) before the caller hears
-     * why. A `go` that finds the supervisor gone is no error of its own: its report follows.
+     * `go`. A cgroup that cannot be made fails the start (the rollback ends the supervisor and
+     * init). A `go` that finds the supervisor gone is no error of its own: its report follows.
      */
     private void completeCgroupAtGate(RunningContainer rc, ContainerCgroup cg, String partition, CgroupLimits limits,
             Deque<Runnable> undo) throws CorralException {
-        try {
-            cgroups.complete(cg, partition, limits);
-        } catch (CorralException | RuntimeException e) {
-            try {
-                rc.abandonStart(HANDSHAKE_SECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-            throw e;
-        }
+        cgroups.complete(cg, partition, limits);
         undo.push(cg::removeQuietly);
         try {
             rc.sendGo();

@@ -88,13 +88,14 @@ public final class RunningContainer implements SupervisorConnection.Listener {
     }
 
     /**
-     * The service gives up a start before its `go`: the supervisor reads end of file, kills
-     * init, removes its socket and ends. Returns once it has said so (or gone), at most after
-     * {@code seconds}, so that nothing of it is left when the caller cleans up.
+     * The service gives up a start before `started`: the supervisor reads end of file (waiting
+     * for `go`, or at its next read), kills init, removes its socket and ends. Returns once it has
+     * said so (or gone), at most after {@code seconds}, so that nothing of it is left when the
+     * caller cleans up. Nothing to do once the supervisor reported how the start went.
      */
     void abandonStart(long seconds) throws InterruptedException {
         SupervisorConnection c = connection;
-        if (c == null) {
+        if (c == null || handshakeDone) {
             return;
         }
         c.shutdownOutput();
@@ -103,7 +104,7 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         do {
             long left = deadline - System.nanoTime();
             line = left <= 0 ? null : handshake.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS);
-        } while (line != null && !line.isEmpty() && !line.startsWith("failed "));
+        } while (line != null && !line.isEmpty() && !line.startsWith("failed ") && !line.startsWith("started "));
         c.close();
     }
 

@@ -154,4 +154,19 @@ class BadConfigTest extends SharedRigTest {
             }
         }
     }
+
+    /**
+     * A bridge that does not exist is found while init waits in its pause: the start fails with
+     * the bridge named, and the supervisor that waited for `go` ends with init.
+     */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aMissingBridgeEndsTheSupervisorThatWaitedForGo() throws Exception {
+        BusyboxRoot root = rig.newRoot();
+        String bridge = "<interface type='bridge'><source bridge='nosuchbr0'/></interface>";
+        persistentStartFails(LxcXml.named("rt-bad-bridge").root(root).init(root.script("init.sh", "sleep 100\n"))
+                .device(bridge), "org.corral1.Error.Failed", "nosuchbr0", "does not exist");
+        createFails(LxcXml.named("rt-bad-bridge2").root(root).init("/bin/sh").device(bridge),
+                "org.corral1.Error.Failed", "nosuchbr0", "does not exist");
+    }
 }
