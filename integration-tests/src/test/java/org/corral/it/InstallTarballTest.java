@@ -156,7 +156,9 @@ class InstallTarballTest {
 
     private static List<String> expectedArgs(Path libDir, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-                "-XX:-UsePerfData", "-Xss512k", "-Djava.locale.providers=SPI,CLDR", "-Dorg.newsclub.net.unix.library.override=" + libDir + "/native/libjunixsocket-native-2.10.0.so"));
+                "-XX:-UsePerfData", "-Xss512k", "-Djava.locale.providers=SPI,CLDR", "-Dorg.newsclub.net.unix.library.override=" + libDir + "/native/libjunixsocket-native-2.10.0.so",
+                // jffi's stub from the package too: no copy at every start, none in the working directory
+                "-Djffi.boot.library.path=" + libDir + "/native"));
         args.addAll(List.of(extra));
         // corral-service's jar first (its D-Bus socket provider must win), then every jar by name.
         List<String> jars;

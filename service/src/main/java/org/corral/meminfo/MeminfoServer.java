@@ -233,6 +233,11 @@ public final class MeminfoServer {
         cmd.add(Files.isExecutable(Path.of("/usr/bin/setsid")) ? "/usr/bin/setsid" : "setsid");
         cmd.add(javaHome.resolve("bin/java").toString());
         cmd.addAll(JVM_OPTIONS);
+        // jffi's stub (jnr-fuse) from the package when corrald was given it (its wrapper).
+        String jffi = System.getProperty("jffi.boot.library.path");
+        if (jffi != null) {
+            cmd.add("-Djffi.boot.library.path=" + jffi);
+        }
         cmd.add("-cp");
         cmd.add(absoluteClassPath(classPath));
         cmd.add(MAIN_CLASS);
