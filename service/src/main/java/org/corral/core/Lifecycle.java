@@ -132,7 +132,7 @@ public final class Lifecycle {
         CompletableFuture<Void> booked = new CompletableFuture<>();
         try {
             RunningContainer rc = launcher.launch(live, c.isPersistent(), fds, fdNames,
-                    (r, status) -> exited(c, r, status, booked), () -> prepareNextCopy(c));
+                    (r, status) -> exited(c, r, status, booked));
             synchronized (c) {
                 c.setRunning(rc);
                 registry.transition(c, ContainerState.RUNNING, reason);
@@ -144,6 +144,7 @@ public final class Lifecycle {
             LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
             // After the start: machined is asked on its own thread, never on the caller's.
             machines.register(machineSpec(c, live, rc), n -> machineNameChanged(c, n));
+            spares.execute(c::prepareLiveCopy);
         } catch (CorralException e) {
             booked.complete(null);
             audit.start(live, -1, reason == Reason.REBOOTED ? "reboot" : "booted", false);
@@ -152,15 +153,6 @@ public final class Lifecycle {
             }
             registry.forget(c);
             throw e;
-        }
-    }
-
-    /** The next start's copy of the definition, on a thread of its own (Container.prepareLiveCopy). */
-    private void prepareNextCopy(Container c) {
-        try {
-            spares.execute(c::prepareLiveCopy);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // shutting down: the next start copies for itself
         }
     }
 

@@ -116,16 +116,6 @@ public final class Launcher {
     /** @param fdNames one name per passed fd for LISTEN_FDNAMES, or empty */
     public RunningContainer launch(Domain live, boolean persistent, List<Integer> passedFds, List<String> fdNames,
             RunningContainer.ExitListener onExit) throws CorralException {
-        return launch(live, persistent, passedFds, fdNames, onExit, () -> { });
-    }
-
-    /**
-     * @param meanwhile runs once init was told to go on, while this thread waits for its exec: the
-     *                  service's own work for later (the next start's definition copy) then uses a
-     *                  core that would sit idle, instead of one the reply needs
-     */
-    public RunningContainer launch(Domain live, boolean persistent, List<Integer> passedFds, List<String> fdNames,
-            RunningContainer.ExitListener onExit, Runnable meanwhile) throws CorralException {
         LaunchPaths paths = pathsOf(live.getName());
         Deque<Runnable> undo = new ArrayDeque<>();
         if (passedFds.size() > MAX_PASSED_FDS) {
@@ -196,7 +186,6 @@ public final class Launcher {
             undo.push(() -> deleteQuietly(paths.liveXml()));
             if (!pause) {
                 completeCgroupAtGate(rc, cg, partition, limits, undo);
-                meanwhile.run();
             }
             String first = awaitHandshake(rc, paths);
             if (!pause && first.startsWith("spawned ")) {
@@ -223,7 +212,6 @@ public final class Launcher {
                     chownToMappedRoot(cg, live);
                 }
                 rc.sendGo();
-                meanwhile.run();
                 first = awaitHandshake(rc, paths);
             }
             if (!first.startsWith("started ")) {
