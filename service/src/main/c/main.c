@@ -119,8 +119,8 @@ static int check_passed_fds(const struct plan *p)
 	return 0;
 }
 
-/* Everything that can fail without a container is done before clone. */
-static int prepare(const struct plan *p, int sync[2])
+/* What needs no plan: a standby does it while it waits for one. */
+static int prepare_early(int sync[2])
 {
 	sigset_t chld;
 
@@ -136,13 +136,21 @@ static int prepare(const struct plan *p, int sync[2])
 	sup.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sup.proc_fd < 0)
 		return fail(-1, "proc", "/proc");
+	if (proc_starttime(sup.proc_fd, getpid(), &sup.start_time) < 0)
+		return fail(-1, "proc", "/proc/self/stat");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+		return fail(-1, "socketpair", "sync");
+	return 0;
+}
+
+/* Everything else that can fail without a container is done before clone. */
+static int prepare(const struct plan *p)
+{
 	if (check_passed_fds(p) < 0 || control_listen(&sup.ctl, p->socket_path) < 0 ||
 	    consoles_init(&sup.cons, p->consolelog) < 0)
 		return -1;
 	if (fcntl(CONTROL_FD, F_SETFD, FD_CLOEXEC) < 0)
 		return fail(-1, "control", "fd 4");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
-		return fail(-1, "socketpair", "sync");
 	return 0;
 }
 
@@ -262,20 +270,20 @@ static int read_init_message(int fd, bool *done)
 	return fail_errno(EPROTO, -1, "sync", buf);
 }
 
+/* The service waits for this line: it goes out before the log line. */
 static int send_started(void)
 {
-	unsigned long long init_start, sup_start;
+	unsigned long long init_start;
 	char line[160];
 
-	if (proc_starttime(sup.proc_fd, sup.init_pid, &init_start) < 0 ||
-	    proc_starttime(sup.proc_fd, getpid(), &sup_start) < 0)
+	if (proc_starttime(sup.proc_fd, sup.init_pid, &init_start) < 0)
 		return fail(-1, "started", "/proc/PID/stat");
 	snprintf(line, sizeof(line), "started %d %llu %d %llu\n", (int)sup.init_pid, init_start,
-		 (int)getpid(), sup_start);
-	log_msg("%.*s", (int)strlen(line) - 1, line);
+		 (int)getpid(), sup.start_time);
 	/* The service may already be gone; it will find us by the socket. */
 	if (send_line(CONTROL_FD, line) < 0)
 		log_msg("control connection: %m");
+	log_msg("%.*s", (int)strlen(line) - 1, line);
 	return 0;
 }
 
@@ -311,6 +319,8 @@ int main(int argc, char **argv)
 		fail(-1, "close_range", "");
 		abort_start();
 	}
+	if (standby && prepare_early(sync) < 0)
+		abort_start();
 	if (plan_read(PLAN_FD, &buf, &len) < 0 || plan_parse(buf, len, &plan) < 0)
 		abort_start();
 	close(PLAN_FD);
@@ -323,14 +333,15 @@ int main(int argc, char **argv)
 	/* The launcher is a JVM: whatever it had open without close-on-exec
 	 * (jars, its copies of the passed fds, pipes) arrived here too. Keep
 	 * only the contract's fds, so nothing leaks into the container and a
-	 * passed pipe sees EOF when init closes it. */
-	if (syscall(SYS_close_range, PASSED_FD_BASE + plan.nfds, ~0U, 0) < 0) {
+	 * passed pipe sees EOF when init closes it. (A standby did so before
+	 * its plan came, and has opened its own since.) */
+	if (!standby && syscall(SYS_close_range, PASSED_FD_BASE + plan.nfds, ~0U, 0) < 0) {
 		fail(-1, "close_range", "");
 		abort_start();
 	}
 	log_init(plan.name);
 	sup.plan = &plan;
-	if (prepare(&plan, sync) < 0)
+	if ((!standby && prepare_early(sync) < 0) || prepare(&plan) < 0)
 		abort_start();
 	if (plan.enter_pid) {
 		if (enter_container(&plan, sup.proc_fd) < 0 || spawn(&plan, sync) < 0)

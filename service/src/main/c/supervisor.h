@@ -185,6 +185,7 @@ struct supervisor {
 	pid_t init_pid; /* in enter mode: the command */
 	int proc_fd;	/* the host's /proc, still ours after entering a mount namespace */
 	int sig_fd;
+	unsigned long long start_time; /* ours, field 22 of /proc/self/stat, for `started` */
 	struct control ctl;
 	struct consoles cons;
 };
