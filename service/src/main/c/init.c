@@ -360,21 +360,22 @@ static int do_pivotkeep(const struct step *s)
 	return 0;
 }
 
-static int do_dropoldroot(const struct step *s)
+static int detach_old_root(void)
 {
-	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		return fail_step(s, ".");
-	return 0;
+	return umount2(".", MNT_DETACH) < 0 || chdir("/") < 0 ? -1 : 0;
 }
 
+static int do_dropoldroot(const struct step *s)
+{
+	return detach_old_root() < 0 ? fail_step(s, ".") : 0;
+}
+
+/* Both halves at once, a failure of either naming the root. */
 static int do_pivot(const struct step *s)
 {
-	const char *root = s->args[0];
-
-	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
-	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		return fail_step(s, root);
-	return 0;
+	if (do_pivotkeep(s) < 0)
+		return -1;
+	return detach_old_root() < 0 ? fail_step(s, s->args[0]) : 0;
 }
 
 static int do_umount(const struct step *s)

@@ -363,11 +363,7 @@ public final class CgroupManager {
     }
 
     static void write(Path file, String value) throws IOException {
-        try {
-            Files.writeString(file, value);
-        } catch (IOException e) {
-            throw new IOException("writing '" + value + "' to " + file + ": " + e.getMessage(), e);
-        }
+        writeEach(file, List.of(value));
     }
 
     static Map<String, Path> v1(CgroupLayout layout) {
