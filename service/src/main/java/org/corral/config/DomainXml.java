@@ -1,9 +1,7 @@
 package org.corral.config;
 
 import jakarta.xml.bind.JAXBException;
-import jakarta.xml.bind.Marshaller;
 import java.nio.charset.StandardCharsets;
-import javax.xml.transform.dom.DOMResult;
 import org.corral.config.model.Domain;
 import org.corral.core.CorralException;
 
@@ -65,22 +63,11 @@ public final class DomainXml {
     }
 
     /**
-     * A deep copy, unknown elements included. Goes through JAXB (DOM) without validation, so it
-     * copies exactly what the model holds.
+     * A deep copy, unknown elements included: exactly what the model holds, without validation
+     * ({@link ModelCopy}).
      */
     public static Domain copy(Domain domain) {
-        try {
-            DOMResult dom = new DOMResult();
-            Marshaller m = Jaxb.context().createMarshaller();
-            m.marshal(domain, dom);
-            Domain copy = (Domain) Jaxb.context().createUnmarshaller().unmarshal(dom.getNode());
-            if (domain.isUuidGenerated()) {
-                copy.markUuidGenerated();
-            }
-            return copy;
-        } catch (JAXBException e) {
-            throw new IllegalStateException("cannot copy the domain model", e);
-        }
+        return ModelCopy.copy(domain);
     }
 
     /**

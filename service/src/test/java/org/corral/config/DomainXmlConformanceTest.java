@@ -80,5 +80,49 @@ class DomainXmlConformanceTest {
         copy.setName("other");
         assertEquals(DomainXml.parse(Files.readString(input, StandardCharsets.UTF_8)).getName(), domain.getName(),
                 "the copy is independent");
+        assertNothingMutableShared(DomainXml.parse(Files.readString(input, StandardCharsets.UTF_8)), "domain");
+    }
+
+    @Test
+    void copyKeepsUnknownElementsAndAttributesApartAndTheGeneratedUuidMark() throws Exception {
+        var domain = DomainXml.parse("<domain type='lxc' x='1'><name>c</name><memory>65536</memory>"
+                + "<os><type>exe</type><init>/bin/sh</init></os><devices><graphics type='vnc'/></devices>"
+                + "<unknown a='b'><child/></unknown></domain>");
+        var copy = domain.copy();
+        assertEquals(DomainXml.format(domain), DomainXml.format(copy));
+        assertEquals(domain.isUuidGenerated(), copy.isUuidGenerated());
+        assertTrue(copy.isUuidGenerated());
+        assertNothingMutableShared(domain, "domain");
+    }
+
+    /** The copy's object graph shares nothing with the original's but immutable values. */
+    private static void assertNothingMutableShared(Object original, String where) throws Exception {
+        Object copy = DomainXml.copy((org.corral.config.model.Domain) original);
+        walk(original, copy, where, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    }
+
+    private static void walk(Object a, Object b, String where, java.util.Set<Object> seen) throws Exception {
+        if (a == null || a instanceof String || a instanceof Boolean || a instanceof Number || a instanceof Enum<?>
+                || a instanceof javax.xml.namespace.QName || a instanceof org.xml.sax.Locator || !seen.add(a)) {
+            return;
+        }
+        assertTrue(a != b, where + " (" + a.getClass().getSimpleName() + ") is shared with the copy");
+        if (a instanceof List<?> la) {
+            for (int i = 0; i < la.size(); i++) {
+                walk(la.get(i), ((List<?>) b).get(i), where + "[" + i + "]", seen);
+            }
+            return;
+        }
+        if (a instanceof java.util.Map<?, ?> || a instanceof org.w3c.dom.Node) {
+            return; // values are strings; DOM nodes are clones
+        }
+        for (Class<?> t = a.getClass(); t != Object.class; t = t.getSuperclass()) {
+            for (java.lang.reflect.Field f : t.getDeclaredFields()) {
+                if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) && !f.getType().isPrimitive()) {
+                    f.setAccessible(true);
+                    walk(f.get(a), f.get(b), where + "." + f.getName(), seen);
+                }
+            }
+        }
     }
 }
