@@ -132,49 +132,14 @@ public final class Container {
         this.persistentDefinition = null;
     }
 
-    /** A copy of {@link #spareOf}, the persistent definition, made ahead of the next start. */
-    private Domain spareCopy;
-    private Domain spareOf;
-
     /**
      * The definition a start runs on: a copy of the persistent one (later edits of the config
-     * must not touch a running container), made ahead by {@link #prepareLiveCopy} when it could
-     * be. A transient container has no other definition and runs on its own.
+     * must not touch a running container; a copy is a few microseconds, ModelCopy). A transient
+     * container has no other definition and runs on its own.
      */
     synchronized Domain takeLiveCopy() {
         Domain inactive = inactiveDefinition();
-        if (persistentDefinition == null) {
-            return inactive;
-        }
-        if (spareCopy != null && spareOf == inactive) {
-            Domain copy = spareCopy;
-            spareCopy = null;
-            spareOf = null;
-            return copy;
-        }
-        return inactive.copy();
-    }
-
-    /**
-     * Copies the persistent definition for the next start (a JAXB round trip: 0.15-0.2 ms at
-     * a start), off the caller's path. Definitions are replaced, never changed in place, so a
-     * copy of the one still in effect is good.
-     */
-    void prepareLiveCopy() {
-        Domain of;
-        synchronized (this) {
-            of = persistentDefinition;
-            if (of == null || spareOf == of) {
-                return;
-            }
-        }
-        Domain copy = of.copy();
-        synchronized (this) {
-            if (persistentDefinition == of) {
-                spareCopy = copy;
-                spareOf = of;
-            }
-        }
+        return persistentDefinition == null ? inactive : inactive.copy();
     }
 
     synchronized void setLiveDefinition(Domain live) {

@@ -3,6 +3,7 @@ package org.corral.core;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -55,17 +56,22 @@ public final class Lifecycle {
         return t;
     });
 
-    /** Copies definitions for the next start of a container while it runs (Container.prepareLiveCopy). */
-    private final ExecutorService spares = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "corral-spare-copy");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Where the work a start leaves for later is handed on: each piece only wakes a thread of its
+     * own (a standby supervisor for the next start, machined), and the bus
+     * layer holds them until the caller has its reply (bus/AfterReply). Without it, at once.
+     */
+    private volatile Executor followUps = Runnable::run;
 
     public Lifecycle(ContainerRegistry registry, Launcher launcher, ContainerAudit audit) {
         this.registry = registry;
         this.launcher = launcher;
         this.audit = audit;
+    }
+
+    /** See {@link #followUps}. */
+    public void deferFollowUps(Executor afterReply) {
+        this.followUps = afterReply;
     }
 
     /** CreateXML: defines nothing, starts a transient container that is gone when it stops. */
@@ -142,9 +148,9 @@ public final class Lifecycle {
             audit.start(live, rc.supervisor().pid(), auditReason, true);
             audit.init(live, rc.supervisor().pid(), rc.init().pid(), pidNamespace(rc.init().pid()));
             LOG.info("container '{}' started: init {}, supervisor {}", c.name(), rc.init().pid(), rc.supervisor().pid());
-            // After the start: machined is asked on its own thread, never on the caller's.
-            machines.register(machineSpec(c, live, rc), n -> machineNameChanged(c, n));
-            spares.execute(c::prepareLiveCopy);
+            // machined is asked on its own thread, never on the caller's.
+            Machines.Spec spec = machineSpec(c, live, rc);
+            followUps.execute(() -> machines.register(spec, n -> machineNameChanged(c, n)));
         } catch (CorralException e) {
             booked.complete(null);
             audit.start(live, -1, reason == Reason.REBOOTED ? "reboot" : "booted", false);
@@ -153,6 +159,8 @@ public final class Lifecycle {
             }
             registry.forget(c);
             throw e;
+        } finally {
+            followUps.execute(launcher::refillStandby);
         }
     }
 
@@ -531,7 +539,6 @@ public final class Lifecycle {
 
     public void close() {
         events.shutdown();
-        spares.shutdown();
         launcher.close();
     }
 }

@@ -99,6 +99,7 @@ final class Daemon {
         org.corral.machined.Machines machines = null;
         try (DBusConnection bus = connector.await()) {
             new BusService(bus, registry, lifecycle, statsReader, Version.get(), networks, plumber).start();
+            lifecycle.deferFollowUps(org.corral.bus.AfterReply::run);
             // Registrations stay with machined when the service stops: the next one re-attaches.
             machines = org.corral.machined.Machines.on(bus);
             lifecycle.attachMachines(machines);

@@ -228,9 +228,15 @@ public final class Launcher {
         } catch (CorralException | RuntimeException e) {
             rollback(undo);
             throw e;
-        } finally {
-            spawner.refill();
         }
+    }
+
+    /**
+     * Has a standby supervisor spawned for the next start, on a thread of its own; called after
+     * every start, whether it took the standby or failed.
+     */
+    public void refillStandby() {
+        spawner.refill();
     }
 
     /**

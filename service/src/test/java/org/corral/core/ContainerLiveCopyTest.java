@@ -12,7 +12,7 @@ import org.corral.config.model.Domain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The definition a start runs on: a copy made ahead, never a stale one, never the stored one itself. */
+/** The definition a start runs on: a copy of the one in effect, never the stored one itself. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ContainerLiveCopyTest {
 
@@ -23,33 +23,21 @@ class ContainerLiveCopyTest {
     }
 
     @Test
-    void aStartTakesTheCopyMadeAheadOnce() throws Exception {
+    void eachStartRunsOnAFreshCopyOfTheDefinitionInEffect() throws Exception {
         Domain stored = parse("64");
         Container c = new Container(stored, null, Path.of("/etc/corral/containers/lc.xml"));
         Domain first = c.takeLiveCopy();
         assertNotSame(stored, first, "a copy, not the stored definition");
         assertEquals(DomainXml.format(stored), DomainXml.format(first));
-
-        c.prepareLiveCopy();
-        Domain ahead = c.takeLiveCopy();
-        assertNotSame(stored, ahead);
-        assertEquals(DomainXml.format(stored), DomainXml.format(ahead));
-        assertNotSame(ahead, c.takeLiveCopy(), "a copy made ahead serves one start");
-    }
-
-    @Test
-    void aCopyOfAReplacedDefinitionIsNotUsed() throws Exception {
-        Container c = new Container(parse("64"), null, Path.of("/etc/corral/containers/lc.xml"));
-        c.prepareLiveCopy();
+        assertNotSame(first, c.takeLiveCopy(), "a copy serves one start");
         c.replacePersistentDefinition(parse("128"), Path.of("/etc/corral/containers/lc.xml"));
-        assertEquals(128L * 1024, c.takeLiveCopy().getMemoryKiB(), "the definition in effect, not the copy made before");
+        assertEquals(128L * 1024, c.takeLiveCopy().getMemoryKiB(), "the definition in effect");
     }
 
     @Test
     void aTransientContainerRunsOnItsOwnDefinition() throws Exception {
         Domain live = parse("64");
         Container c = new Container(null, live, null);
-        c.prepareLiveCopy();
         assertSame(live, c.takeLiveCopy());
     }
 }

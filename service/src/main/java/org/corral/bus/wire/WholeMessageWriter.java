@@ -6,8 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 
+import org.corral.bus.AfterReply;
 import org.freedesktop.dbus.exceptions.MarshallingException;
 import org.freedesktop.dbus.messages.Message;
+import org.freedesktop.dbus.messages.MethodReturn;
 import org.freedesktop.dbus.spi.message.IMessageWriter;
 import org.freedesktop.dbus.spi.message.ISocketProvider;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
@@ -16,7 +18,8 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
  * Writes each message with one write instead of one per marshalled piece: dbus-java's own
  * writer sends a reply as about twenty small sendto calls (see the java-dbus-stack notes), which
  * costs the service and dbus-daemon CPU on every call and delays the signals queued behind it.
- * File descriptors go with the message, as in the junixsocket transport's writer.
+ * File descriptors go with the message, as in the junixsocket transport's writer. After a reply,
+ * the work its call left for later starts ({@link AfterReply}).
  */
 final class WholeMessageWriter implements IMessageWriter {
 
@@ -74,6 +77,9 @@ final class WholeMessageWriter implements IMessageWriter {
             for (org.freedesktop.dbus.FileDescriptor fd : fds) {
                 org.corral.bus.ReturnedFds.sent(fd.getIntFileDescriptor());
             }
+        }
+        if (msg instanceof MethodReturn || msg instanceof org.freedesktop.dbus.messages.Error) {
+            AfterReply.replyWritten();
         }
     }
 
