@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -23,8 +24,11 @@ import org.apache.logging.log4j.Logger;
 import org.corral.core.CorralException;
 import org.corral.launcher.MachineScopes;
 import org.corral.network.PlumbedInterface;
+import org.freedesktop.dbus.DBusMatchRule;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
+import org.freedesktop.dbus.exceptions.DBusException;
+import org.freedesktop.dbus.interfaces.DBus;
 import org.freedesktop.dbus.types.UInt32;
 import org.freedesktop.dbus.types.Variant;
 
@@ -46,7 +50,8 @@ import org.freedesktop.dbus.types.Variant;
  *
  * <p>All calls run on one thread of their own, in the order they were asked for: the
  * unregistration asked for by an early end always follows the registration. Without machined on
- * the bus, the log says so once and containers run as before, in corral's own cgroups.
+ * the bus, the log says so once and containers run as before, in corral's own cgroups; starts
+ * then do not ask the bus again until machined's name gets an owner.
  */
 public final class Machines implements AutoCloseable, MachineScopes {
 
@@ -86,7 +91,55 @@ public final class Machines implements AutoCloseable, MachineScopes {
 
     /** Registration through machined on this bus connection. */
     public static Machines on(DBusConnection bus) {
-        return new Machines(bus);
+        Machines m = new Machines(bus);
+        m.watchPresence();
+        return m;
+    }
+
+    /**
+     * Whether machined may be there: it had an owner or was activatable when last asked, or its
+     * name has had an owner since. When not, a start does not ask the bus (two calls) every time.
+     */
+    private volatile boolean maybePresent = true;
+    /** Counts owner changes of machined's name, so that an answer older than one is not kept. */
+    private final AtomicInteger ownerChanges = new AtomicInteger();
+
+    /**
+     * Follows the owner of machined's name (a match on that name only: the bus sends nothing
+     * about other names), then asks once whether machined runs or can be activated.
+     */
+    private void watchPresence() {
+        try {
+            bus.addSigHandler(new NameOwnerRule(Machine1.BUS_NAME), (DBus.NameOwnerChanged s) -> {
+                if (Machine1.BUS_NAME.equals(s.name)) {
+                    ownerChanges.incrementAndGet();
+                    maybePresent = true;
+                }
+            });
+        } catch (DBusException e) {
+            LOG.warn("cannot follow systemd-machined on the bus ({}): asking at every start", e.getMessage());
+            return;
+        }
+        submit(this::available);
+    }
+
+    /**
+     * dbus-java's match rules know no argument matches; this one adds {@code arg0}, so that the
+     * bus sends NameOwnerChanged for one name only.
+     */
+    private static final class NameOwnerRule extends DBusMatchRule {
+        private final String name;
+
+        /** Through the signal's class, which is how dbus-java learns which class to deliver. */
+        NameOwnerRule(String name) throws DBusException {
+            super(DBus.NameOwnerChanged.class);
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return super.toString() + ",arg0='" + name + "'";
+        }
     }
 
     /** No bus (yet): nothing is registered. */
@@ -100,6 +153,9 @@ public final class Machines implements AutoCloseable, MachineScopes {
      * now elsewhere.
      */
     public void register(Spec spec, Consumer<String> onChange) {
+        if (!SYSTEMD_IS_INIT && !maybePresent) {
+            return;
+        }
         submit(() -> {
             Registration made = registered.get(spec.name());
             if (made != null && made.leader() == spec.leader()) {
@@ -407,6 +463,15 @@ public final class Machines implements AutoCloseable, MachineScopes {
 
     /** machined runs or can be activated; logs once when it cannot. */
     private boolean available() {
+        int changesBefore = ownerChanges.get();
+        boolean up = isOnBus();
+        if (up || ownerChanges.get() == changesBefore) {
+            maybePresent = up;
+        }
+        return up;
+    }
+
+    private boolean isOnBus() {
         try {
             Object[] owner = BusCall.call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                     "NameHasOwner", "s", Machine1.BUS_NAME);

@@ -169,6 +169,27 @@ class MachinedTest {
     }
 
     @Test
+    void aMachinedThatComesLaterIsUsedFromThen() {
+        PrivateSystemBus bus = PrivateSystemBus.inMountNamespace(Install.fromBuild());
+        rig = Rig.onBus(bus);
+        BusyboxRoot root = rig.newRoot();
+        root.script("init.sh", INIT);
+        String before = startContainer("mach-6", root);
+        // The service found no machined, and starts no longer ask the bus for it...
+        Poll.require(WAIT, () -> rig.service().stderr().contains("systemd-machined is not on the bus"),
+                () -> rig.service().stderr());
+        assertEquals("", rig.prop(before, "MachineName"));
+        // ...until its name gets an owner.
+        NamespaceServices.startMachined(bus);
+        String after = startContainer("mach-7", root);
+        awaitMachineName(after, after);
+        assertEquals("", rig.prop(before, "MachineName"));
+        rig.call(before, "Destroy").assertSuccess();
+        rig.call(after, "Destroy").assertSuccess();
+        assertFalse(listMachines().contains("\"mach-7\""), listMachines());
+    }
+
+    @Test
     void withoutMachinedContainersRunAsBefore() {
         rig = Rig.start();
         BusyboxRoot root = rig.newRoot();
