@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.corral.core.CorralException;
@@ -137,6 +138,20 @@ class DomainXmlInvalidTest {
     @MethodSource("badDocuments")
     void isRefusedWithAHelpfulMessage(String what, String xml, String[] fragments) {
         assertRefused(xml, fragments);
+    }
+
+    @Test
+    void theParserReadsTheNextDocumentAfterEveryKindOfRefusal() throws Exception {
+        // The parser of a thread is reused (DomainReader): a refusal must leave nothing behind.
+        String good = "<domain type='lxc'><name>after</name><memory>2048</memory>"
+                + "<os><type>exe</type><init>/bin/sh</init></os></domain>";
+        for (String bad : List.of("<domain type='lxc'><name>cut", "<!DOCTYPE domain [ <!ENTITY a 'b'> ]><domain/>",
+                domain("<name>twice</name>"), withOs("<memory>1<child/></memory>"), "<network/>")) {
+            refused(bad);
+            var d = DomainXml.parse(good);
+            assertEquals("after", d.getName(), "after " + bad);
+            assertEquals(2048, d.getMemoryKiB(), "after " + bad);
+        }
     }
 
     @Test
