@@ -397,6 +397,11 @@ public final class Lifecycle {
             return;
         }
         if (action.state == ContainerState.SHUTOFF) {
+            if (!c.isPersistent()) {
+                // Nothing will ask for them, and a runtime dir is memory. Before the name is free
+                // again: a new container of the same name makes its own.
+                launcher.removeLogs(c.name());
+            }
             registry.forget(c);
         }
     }

@@ -526,6 +526,13 @@ public final class Launcher {
         }
     }
 
+    /** The console log and the supervisor's log of a transient container that has ended. */
+    public void removeLogs(String name) {
+        LaunchPaths paths = pathsOf(name);
+        deleteQuietly(paths.consoleLog());
+        deleteQuietly(paths.supervisorLog());
+    }
+
     private static void prepareFiles(LaunchPaths paths) throws IOException {
         Files.createDirectories(paths.runtimeDir());
         Files.deleteIfExists(paths.exitFile());

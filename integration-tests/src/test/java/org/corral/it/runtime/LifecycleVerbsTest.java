@@ -254,6 +254,13 @@ class LifecycleVerbsTest extends SharedRigTest {
         assertEquals(List.of(name + " " + Domains.path(name)), Rig.signals(listener, "/org/corral1", "ContainerRemoved"));
         assertFalse(rig.corral().list().contains(name));
         assertEquals(List.of(), Rig.existingCgroupDirs(name));
+        // No file of it is left in the runtime dir, its console and supervisor logs included.
+        try (var files = Files.list(rig.runtimeDir())) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(name + "."))
+                    .toList());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
