@@ -3,7 +3,10 @@
  * joined only where it differs from ours (setns into our own user namespace
  * is EINVAL); the user namespace comes first, for the privilege over the
  * others, and the mount namespace last, since it changes our root and /proc.
- * The pid namespace applies to our children only: hence the fork after.
+ * Entering a mount namespace puts us at its root, which is not init's root
+ * when init chrooted into its tree (`enterroot`): so we take init's root
+ * (/proc/PID/root, as nsenter --root does) too. The pid namespace applies to
+ * our children only: hence the fork after.
  */
 #include "supervisor.h"
 
@@ -26,7 +29,7 @@ static const struct {
 /* Opens the target's namespaces that differ from ours; -1 where equal. All
  * are opened through one /proc/PID directory, so all are the same process's
  * (a dead or reused PID fails the lookups rather than mixing two). */
-static int open_namespaces(const struct plan *p, int proc_fd, int ns[NNS])
+static int open_namespaces(const struct plan *p, int proc_fd, int ns[NNS], int *root)
 {
 	char path[64];
 	struct stat mine, theirs;
@@ -37,6 +40,13 @@ static int open_namespaces(const struct plan *p, int proc_fd, int ns[NNS])
 	snprintf(path, sizeof(path), "/proc/%d", (int)p->enter_pid);
 	if (dir < 0)
 		return fail(-1, "enter", path);
+	*root = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*root < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)p->enter_pid);
+		fail(-1, "enter", path);
+		close(dir);
+		return -1;
+	}
 	for (int i = 0; i < NNS; i++) {
 		snprintf(path, sizeof(path), "ns/%s", namespaces[i].name);
 		ns[i] = openat(dir, path, O_RDONLY | O_CLOEXEC);
@@ -67,11 +77,11 @@ static int open_namespaces(const struct plan *p, int proc_fd, int ns[NNS])
  * the command, forked after, inherits the cgroup. */
 int enter_container(const struct plan *p, int proc_fd)
 {
-	int ns[NNS], r = 0;
+	int ns[NNS], r = 0, root = -1;
 
 	for (int i = 0; i < NNS; i++)
 		ns[i] = -1;
-	if (open_namespaces(p, proc_fd, ns) < 0 || join_cgroups(p, getpid()) < 0)
+	if (open_namespaces(p, proc_fd, ns, &root) < 0 || join_cgroups(p, getpid()) < 0)
 		r = -1;
 	for (int i = 0; i < NNS; i++) {
 		if (r == 0 && ns[i] >= 0 && setns(ns[i], namespaces[i].type) < 0) {
@@ -83,5 +93,12 @@ int enter_container(const struct plan *p, int proc_fd)
 		if (ns[i] >= 0)
 			close(ns[i]);
 	}
+	if (r == 0 && (fchdir(root) < 0 || chroot(".") < 0)) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)p->enter_pid);
+		r = fail(-1, "enter", path);
+	}
+	if (root >= 0)
+		close(root);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include <linux/close_range.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ struct init {
 	const struct step *capdrop_step;
 	int *trees; /* by step index: the supervisor's tree for an `idmap` step, or -1 */
 	int hostroot; /* the root init started with (O_PATH): host paths after a pivot */
+	int rootns;   /* the supervisor's mount namespace for `enterroot`, or -1 */
 };
 
 static int fail_step(const struct step *s, const char *arg)
@@ -378,6 +380,37 @@ static int do_pivot(const struct step *s)
 	return detach_old_root() < 0 ? fail_step(s, s->args[0]) : 0;
 }
 
+/* ROOT becomes init's root without pivot_root(2): a copy of the container's
+ * tree (ROOT and everything mounted below it) goes on top of the root of the
+ * namespace the supervisor made ahead, an empty read-only tmpfs, and init
+ * chroots into it. The host's tree stays in the namespace init was cloned
+ * into, which nothing holds once init has left it and its fds to it close.
+ * A process that leaves the chroot finds the empty tmpfs, and /proc's mount
+ * tables show only what is below the root. Without that namespace: pivot. */
+static int do_enterroot(struct init *in, const struct step *s)
+{
+	const char *root = s->args[0];
+	int tree;
+
+	if (in->rootns < 0)
+		return do_pivot(s);
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return fail_step(s, root);
+	if (setns(in->rootns, CLONE_NEWNS) < 0 ||
+	    syscall(SYS_move_mount, tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	    fchdir(tree) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		close(tree);
+		return fail_step(s, root);
+	}
+	close(tree);
+	close(in->rootns);
+	in->rootns = -1;
+	close(in->hostroot);
+	in->hostroot = -1;
+	return 0;
+}
+
 static int do_umount(const struct step *s)
 {
 	unsigned long flags;
@@ -407,6 +440,7 @@ static int run_step(struct init *in, const struct step *s)
 	case OP_PIVOT: return do_pivot(s);
 	case OP_PIVOTKEEP: return do_pivotkeep(s);
 	case OP_DROPOLDROOT: return do_dropoldroot(s);
+	case OP_ENTERROOT: return do_enterroot(in, s);
 	case OP_HOSTBIND: return do_hostbind(in, s);
 	case OP_GATE: return do_gate(in);
 	case OP_UMOUNT: return do_umount(s);
@@ -552,9 +586,9 @@ static __attribute__((noreturn)) void die(struct init *in)
 	_exit(1);
 }
 
-void init_main(const struct plan *plan, int sync_fd)
+void init_main(const struct plan *plan, int sync_fd, int rootns)
 {
-	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1, .hostroot = -1 };
+	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1, .hostroot = -1, .rootns = rootns };
 	sigset_t none;
 
 	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE,

@@ -51,6 +51,7 @@ static const struct opdef opdefs[] = {
 	{ "pivot", OP_PIVOT, 1, false },
 	{ "pivotkeep", OP_PIVOTKEEP, 1, false },
 	{ "dropoldroot", OP_DROPOLDROOT, 0, false },
+	{ "enterroot", OP_ENTERROOT, 1, false },
 	{ "hostbind", OP_HOSTBIND, 2, false },
 	{ "gate", OP_GATE, 0, false },
 	{ "umount", OP_UMOUNT, 2, false },

@@ -61,6 +61,7 @@ enum op {
 	OP_PIVOT,
 	OP_PIVOTKEEP,
 	OP_DROPOLDROOT,
+	OP_ENTERROOT,
 	OP_HOSTBIND,
 	OP_GATE,
 	OP_UMOUNT,
@@ -134,7 +135,7 @@ int plan_parse(char *buf, size_t len, struct plan *plan);
 int send_idmapped_trees(const struct plan *plan, int proc_fd, pid_t init_pid, int sync_fd);
 
 /* init.c: runs in the cloned child and never returns. */
-__attribute__((noreturn)) void init_main(const struct plan *plan, int sync_fd);
+__attribute__((noreturn)) void init_main(const struct plan *plan, int sync_fd, int rootns);
 
 /* console.c */
 struct consoles {
@@ -185,6 +186,7 @@ struct supervisor {
 	pid_t init_pid; /* in enter mode: the command */
 	int proc_fd;	/* the host's /proc, still ours after entering a mount namespace */
 	int sig_fd;
+	int rootns; /* a standby's mount namespace for init's `enterroot`, or -1 */
 	unsigned long long start_time; /* ours, field 22 of /proc/self/stat, for `started` */
 	struct control ctl;
 	struct consoles cons;

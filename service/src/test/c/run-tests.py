@@ -716,6 +716,50 @@ def read_file(name):
         return f.read()
 
 
+def test_enterroot():
+    """enterroot: init chroots into its tree in the namespace a standby made ahead; enter follows; no standby: pivot."""
+    root, shared = path("root"), path("shared")
+    steps = [s for s in rootfs_steps(root, shared) if s[0] != "pivot"] + [("enterroot", root)]
+    script = ("cat /proc/self/mountinfo > /shared/mi; ls -a / > /shared/ls; touch /shared/ready; "
+              "while ! test -e /shared/stop; do sleep 0.05; done")
+    for standby in (True, False):
+        for f in ("mi", "ls", "ready", "stop", "entered"):
+            if os.path.exists(os.path.join(shared, f)):
+                os.unlink(os.path.join(shared, f))
+        name = "t-enterroot-%s" % ("standby" if standby else "fresh")
+        if standby:
+            conn, w = spawn_standby()
+            os.write(w, plan(headers(name, extra=[("log", path(name + ".log"))]) + steps +
+                             tail(["/bin/sh", "-c", script])))
+            os.close(w)
+        else:
+            conn = spawn(plan(headers(name) + steps + tail(["/bin/sh", "-c", script])))
+        try:
+            init_pid = parse_started(conn.line())[0]
+            wait_for(lambda: os.path.exists(os.path.join(shared, "ready")), "init of " + name)
+            mounts = [l.split()[4] for l in read_file(os.path.join(shared, "mi")).splitlines()]
+            check(mounts and mounts[0] == "/" and mounts.count("/") == 1,
+                  "%s: one root, the container's, in the mount table: %r" % (name, mounts))
+            check(not any(m.startswith(TMP) for m in mounts), "%s: nothing of the host's tree: %r" % (name, mounts))
+            ls = read_file(os.path.join(shared, "ls")).split()
+            check("shared" in ls and "bin" in ls and ".host" not in ls, "%s: the container's root: %r" % (name, ls))
+            ours = os.stat("/proc/self/ns/mnt").st_ino
+            check(os.stat("/proc/%d/ns/mnt" % init_pid).st_ino != ours, "%s: a mount namespace of its own" % name)
+            # Entering joins init's root, not the root of its mount namespace.
+            e = spawn(enter_plan(init_pid, ["/bin/sh", "-c", "ls / > /shared/entered"], stdio=False))
+            parse_started(e.line())
+            check(e.line() == "exited 0 0", "%s: the entered command ran" % name)
+            check("shared" in read_file(os.path.join(shared, "entered")).split(),
+                  "%s: enter sees the container's root" % name)
+            open(os.path.join(shared, "stop"), "w").close()
+            expect_exited(conn, 0, 0)
+        finally:
+            conn.close()
+    if os.path.exists(path("t-enterroot-standby.log")):
+        check("no mount namespace made ahead" not in read_file(path("t-enterroot-standby.log")),
+              "the standby made its namespace ahead")
+
+
 def test_clonecgroup():
     """clonecgroup: init is created in a cgroup2 directory; a missing one fails before clone."""
     base, cg = cgroup_dir()
@@ -1027,7 +1071,7 @@ def main():
         return 1
     signal.alarm(120)  # one hung call must not hang the build
     for t in (test_container, test_control, test_exec_failure, test_step_failure, test_plan_errors,
-              test_pause_cgroup, test_cgroupjoin, test_gate, test_clonecgroup, test_standby, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
+              test_pause_cgroup, test_cgroupjoin, test_gate, test_enterroot, test_clonecgroup, test_standby, test_console_cap, test_console, test_enter, test_userns, test_userns_refused,
               test_timing):
         run(t)
     failed = [(n, e) for n, e in RESULTS if e]

@@ -47,7 +47,7 @@ class ContainerPlannerBlockTest {
                 Map.of("/", new BlockFilesystems.BlockMount("/dev/loop7", "ext4", true)));
         int mount = s.indexOf("mount /dev/loop7 /run/corral/b1.root ext4 " + Linux.MS_RDONLY + " ");
         assertTrue(mount > 0 && s.get(mount - 1).equals("mkdir /run/corral/b1.root 0755"), String.join("\n", s));
-        assertTrue(s.contains("pivotkeep /run/corral/b1.root"), String.join("\n", s));
+        assertTrue(s.contains("enterroot /run/corral/b1.root"), String.join("\n", s));
         assertTrue(s.contains("mkdir /run/corral/b1.root/dev 0755"), String.join("\n", s));
     }
 

@@ -54,23 +54,23 @@ class ContainerPlannerCgroupJoinTest {
 
     /**
      * Before the gate nothing needs the container's cgroup directories (the Launcher makes them
-     * meanwhile): the pivot is taken there, and the directories are bound from the host's tree
-     * after it, at the new root's /sys/fs/cgroup, before the old root goes.
+     * meanwhile); after it they are bound from the host's tree at the container's
+     * /sys/fs/cgroup, and then the tree becomes init's root (enterroot, no pivot_root).
      */
     @Test
-    void aGatedPlanPivotsBeforeTheGateAndBindsItsCgroupsAfter() throws Exception {
+    void aGatedPlanBindsItsCgroupsAfterTheGateAndThenEntersItsRoot() throws Exception {
         CgroupLayout layout = CgroupFixtures.v1Layout();
         Plan p = plan("", CgroupFixtures.v1Cgroup(layout, "j1"), layout, false);
         List<String> ops = ops(p);
-        int pivot = ops.indexOf("pivotkeep");
         int gate = ops.indexOf("gate");
-        int drop = ops.indexOf("dropoldroot");
-        assertTrue(pivot >= 0 && pivot + 1 == gate && gate < drop && drop < ops.indexOf("exec"), ops.toString());
-        assertFalse(ops.contains("pivot"), ops.toString());
+        int drop = ops.indexOf("enterroot");
+        assertTrue(gate >= 0 && gate < drop && drop < ops.indexOf("exec"), ops.toString());
+        assertEquals(List.of("enterroot /srv/j1"), records(p.steps(), "enterroot"));
+        assertFalse(ops.contains("pivot") || ops.contains("pivotkeep") || ops.contains("dropoldroot"), ops.toString());
         List<String> binds = records(p.steps(), "hostbind");
-        assertEquals(List.of("hostbind /sys/fs/cgroup/memory/machine/j1.corral /sys/fs/cgroup/memory",
-                "hostbind /sys/fs/cgroup/devices/machine/j1.corral /sys/fs/cgroup/devices",
-                "hostbind /sys/fs/cgroup/cpu,cpuacct/machine/j1.corral /sys/fs/cgroup/cpu,cpuacct"), binds);
+        assertEquals(List.of("hostbind /sys/fs/cgroup/memory/machine/j1.corral /srv/j1/sys/fs/cgroup/memory",
+                "hostbind /sys/fs/cgroup/devices/machine/j1.corral /srv/j1/sys/fs/cgroup/devices",
+                "hostbind /sys/fs/cgroup/cpu,cpuacct/machine/j1.corral /srv/j1/sys/fs/cgroup/cpu,cpuacct"), binds);
         for (int i = 0; i < gate; i++) {
             String rec = String.join(" ", p.steps().get(i));
             assertFalse(rec.contains("j1.corral"), "before the gate: " + rec);
