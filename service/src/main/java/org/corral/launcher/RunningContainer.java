@@ -338,6 +338,12 @@ public final class RunningContainer implements SupervisorConnection.Listener {
         }
         try {
             cgroup.killAll();
+        } catch (IOException e) {
+            LOG.error("container '{}': cannot kill what is left in cgroup {}: {}", name, cgroup.relativePath(),
+                    e.getMessage());
+        }
+        // Also after a failed kill: whatever can be removed is.
+        try {
             cgroup.remove();
         } catch (IOException e) {
             LOG.error("container '{}': cannot remove cgroup {}: {}", name, cgroup.relativePath(), e.getMessage());

@@ -107,8 +107,10 @@ public final class ContainerCgroup {
             }
         } catch (NoSuchFileException e) {
             return out;
-        } catch (java.nio.file.FileSystemException e) {
-            // ENODEV: the cgroup is being removed (the container ended meanwhile).
+        } catch (IOException e) {
+            // ENODEV, from open (a FileSystemException) or from read (a plain IOException, as
+            // when systemd trims a machine scope meanwhile): the cgroup is being removed, the
+            // container ended.
             if (!Files.isDirectory(dirs.get(0))) {
                 return out;
             }
