@@ -145,26 +145,37 @@ static int prepare_early(int sync[2])
 	return 0;
 }
 
-/* A mount namespace whose root is an empty read-only tmpfs, for init's
- * `enterroot`; -1 when it cannot be made (init then pivots). A standby makes it
- * while it waits: the pivot_root(2) this takes visits every thread on the host
- * (0.7 ms beside 1000 running containers), and is then no part of a start. We
- * go back to the host's namespace at once; nothing else of ours changes. */
-static int make_root_namespace(void)
+/* Takes the caller into a new mount namespace whose root is an empty
+ * read-only tmpfs: unshare, pivot into a tmpfs, drop the host's tree.
+ * pivot_root(2) visits every thread on the host (0.7 ms beside 1000 running
+ * containers) and holds the kernel's mount lock meanwhile: the service does
+ * this once (`--root-template`), and standbys copy that namespace. */
+static int enter_empty_root(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=16k") < 0 ||
+	    mkdir("/proc/.host", 0700) < 0 || syscall(SYS_pivot_root, "/proc", "/proc/.host") < 0 ||
+	    chdir("/") < 0 || umount2("/.host", MNT_DETACH) < 0 || rmdir("/.host") < 0 ||
+	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/* The mount namespace a standby's init will enter (`enterroot`), made while
+ * the standby waits: a copy of the service's template (a plain unshare from
+ * inside it, no pivot), or without one a namespace of its own. -1 when it
+ * cannot be made: init then pivots. We go back to the host's namespace at
+ * once; nothing else of ours changes. */
+static int make_root_namespace(int template)
 {
 	int host = openat(sup.proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int ns = -1;
 
-	if (host >= 0 && cwd >= 0 && unshare(CLONE_NEWNS) == 0) {
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
-		    mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "mode=0755,size=16k") == 0 &&
-		    mkdir("/proc/.host", 0700) == 0 &&
-		    syscall(SYS_pivot_root, "/proc", "/proc/.host") == 0 && chdir("/") == 0 &&
-		    umount2("/.host", MNT_DETACH) == 0 && rmdir("/.host") == 0 &&
-		    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  NULL) == 0)
+	if (host >= 0 && cwd >= 0) {
+		int made = template >= 0 ? (setns(template, CLONE_NEWNS) == 0 && unshare(CLONE_NEWNS) == 0 ? 0 : -1)
+					 : enter_empty_root();
+		if (made == 0)
 			ns = openat(sup.proc_fd, "self/ns/mnt", O_RDONLY | O_CLOEXEC);
 		if (ns < 0)
 			log_msg("no mount namespace made ahead (%m): init will pivot");
@@ -178,6 +189,28 @@ static int make_root_namespace(void)
 	if (cwd >= 0)
 		close(cwd);
 	return ns;
+}
+
+/* `--root-template`: enters an empty-root namespace, says `ready PID` on
+ * fd 4 so that the service can open /proc/PID/ns/mnt, and stays until fd 3
+ * (the plan pipe) closes. */
+static int root_template(void)
+{
+	char line[64], c;
+
+	daemonize();
+	prctl(PR_SET_NAME, "corral-rootns", 0, 0, 0);
+	if (enter_empty_root() < 0) {
+		snprintf(line, sizeof(line), "failed %d\n", errno);
+		send_line(CONTROL_FD, line);
+		return 1;
+	}
+	snprintf(line, sizeof(line), "ready %d\n", (int)getpid());
+	if (send_line(CONTROL_FD, line) < 0)
+		return 1;
+	while (read(PLAN_FD, &c, 1) > 0)
+		;
+	return 0;
 }
 
 /* Everything else that can fail without a container is done before clone. */
@@ -336,17 +369,22 @@ int main(int argc, char **argv)
 	int sync[2];
 	bool done = false;
 	bool standby = false;
+	int template = -1;
 
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("corral-supervisor %s (plan version %s)\n", CORRAL_VERSION,
 		       PLAN_VERSION);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "--root-template") == 0)
+		return root_template();
 	if (argc > 1 && strcmp(argv[1], "--standby") == 0) {
 		standby = true;
+		/* `--standby --rootns`: fd 5 is the service's template namespace. */
+		template = argc > 2 && strcmp(argv[2], "--rootns") == 0 ? PASSED_FD_BASE : -1;
 	} else if (argc > 1) {
-		fprintf(stderr,
-			"usage: corral-supervisor [--version|--standby]  (plan on fd 3, see README.md)\n");
+		fprintf(stderr, "usage: corral-supervisor [--version|--standby [--rootns]|--root-template]"
+				"  (plan on fd 3, see README.md)\n");
 		return 2;
 	}
 	daemonize();
@@ -357,14 +395,17 @@ int main(int argc, char **argv)
 	/* A standby waits for its plan, maybe long: it must not hold copies of
 	 * what the JVM had open meanwhile (another start's passed pipe would
 	 * never see EOF). Its plan passes no fds. */
-	if (standby && syscall(SYS_close_range, PASSED_FD_BASE, ~0U, 0) < 0) {
+	if (standby && syscall(SYS_close_range, PASSED_FD_BASE + (template >= 0), ~0U, 0) < 0) {
 		fail(-1, "close_range", "");
 		abort_start();
 	}
 	if (standby && prepare_early(sync) < 0)
 		abort_start();
-	if (standby)
-		sup.rootns = make_root_namespace();
+	if (standby) {
+		sup.rootns = make_root_namespace(template);
+		if (template >= 0)
+			close(template);
+	}
 	if (plan_read(PLAN_FD, &buf, &len) < 0 || plan_parse(buf, len, &plan) < 0)
 		abort_start();
 	close(PLAN_FD);

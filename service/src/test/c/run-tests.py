@@ -717,18 +717,19 @@ def read_file(name):
 
 
 def test_enterroot():
-    """enterroot: init chroots into its tree in the namespace a standby made ahead; enter follows; no standby: pivot."""
+    """enterroot: init chroots into its tree in a namespace made ahead (copied from the template or its own); enter follows; no standby: pivot."""
     root, shared = path("root"), path("shared")
     steps = [s for s in rootfs_steps(root, shared) if s[0] != "pivot"] + [("enterroot", root)]
     script = ("cat /proc/self/mountinfo > /shared/mi; ls -a / > /shared/ls; touch /shared/ready; "
               "while ! test -e /shared/stop; do sleep 0.05; done")
-    for standby in (True, False):
+    template = root_template()
+    for standby in ("template", True, False):
         for f in ("mi", "ls", "ready", "stop", "entered"):
             if os.path.exists(os.path.join(shared, f)):
                 os.unlink(os.path.join(shared, f))
-        name = "t-enterroot-%s" % ("standby" if standby else "fresh")
+        name = "t-enterroot-%s" % ({"template": "template", True: "standby", False: "fresh"}[standby])
         if standby:
-            conn, w = spawn_standby()
+            conn, w = spawn_standby(template, ("--standby", "--rootns")) if standby == "template" else spawn_standby()
             os.write(w, plan(headers(name, extra=[("log", path(name + ".log"))]) + steps +
                              tail(["/bin/sh", "-c", script])))
             os.close(w)
@@ -755,9 +756,11 @@ def test_enterroot():
             expect_exited(conn, 0, 0)
         finally:
             conn.close()
-    if os.path.exists(path("t-enterroot-standby.log")):
-        check("no mount namespace made ahead" not in read_file(path("t-enterroot-standby.log")),
-              "the standby made its namespace ahead")
+    os.close(template)
+    for name in ("t-enterroot-standby", "t-enterroot-template"):
+        if os.path.exists(path(name + ".log")):
+            check("no mount namespace made ahead" not in read_file(path(name + ".log")),
+                  "%s: the standby made its namespace ahead" % name)
 
 
 def test_clonecgroup():
@@ -782,10 +785,10 @@ def test_clonecgroup():
         remove_cgroup_dir(cg)
 
 
-def spawn_standby(extra_fd=None):
+def spawn_standby(extra_fd=None, args=("--standby",)):
     """Starts a supervisor ahead of its plan, as the service keeps one: stdio /dev/null, no
-    passed fds (extra_fd is put at 5 only to show that a standby drops it). Returns the fd-4
-    Conn and the plan pipe's write end."""
+    passed fds (extra_fd is put at 5: a standby drops it, but with --rootns it is the template
+    namespace). Returns the fd-4 Conn and the plan pipe's write end."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     r, w = os.pipe()
     null = os.open("/dev/null", os.O_RDWR)
@@ -793,13 +796,28 @@ def spawn_standby(extra_fd=None):
     actions = [(os.POSIX_SPAWN_DUP2, srcs[0], 0), (os.POSIX_SPAWN_DUP2, srcs[0], 1),
                (os.POSIX_SPAWN_DUP2, srcs[0], 2), (os.POSIX_SPAWN_DUP2, srcs[1], 3),
                (os.POSIX_SPAWN_DUP2, srcs[2], 4)] + ([(os.POSIX_SPAWN_DUP2, srcs[3], 5)] if extra_fd is not None else [])
-    pid = os.posix_spawn(SUPERVISOR, [SUPERVISOR, "--standby"], {}, file_actions=actions)
+    pid = os.posix_spawn(SUPERVISOR, [SUPERVISOR] + list(args), {}, file_actions=actions)
     for fd in srcs + [r, null]:
         os.close(fd)
     theirs.close()
     _, status = os.waitpid(pid, 0)
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "standby's parent exits 0 (status %#x)" % status)
     return Conn(ours), w
+
+
+def root_template():
+    """What the service does once: `--root-template` says `ready PID`, the service opens that
+    process's mount namespace and closes the plan pipe, which ends it. Returns the namespace fd."""
+    conn, w = spawn_standby(args=("--root-template",))
+    line = conn.line()
+    check(line.startswith("ready "), "root template ready, got %r" % line)
+    pid = int(line.split()[1])
+    ns = os.open("/proc/%d/ns/mnt" % pid, os.O_RDONLY)
+    check(os.listdir("/proc/%d/root/" % pid) == [], "the template's root is empty")
+    os.close(w)
+    wait_gone(pid, "the root template process")
+    conn.close()
+    return ns
 
 
 def test_standby():

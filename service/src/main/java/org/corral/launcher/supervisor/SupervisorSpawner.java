@@ -240,12 +240,58 @@ public final class SupervisorSpawner implements AutoCloseable {
         }
     }
 
+    /**
+     * The template mount namespace, whose root is an empty read-only tmpfs: a standby copies it
+     * for its init (`enterroot`) instead of taking a pivot_root(2) of its own, which visits every
+     * thread on the host and holds the kernel's mount lock meanwhile (0.7-1.3 ms beside 1000
+     * running containers, falling into whatever start or destroy comes next). Made once, by a
+     * `corral-supervisor --root-template` that ends as soon as its namespace is open here; -1
+     * when that failed (standbys then make their own). Touched on the refill thread only.
+     */
+    private int rootTemplate = -1;
+    private boolean rootTemplateTried;
+
+    private int rootTemplate() {
+        if (rootTemplateTried) {
+            return rootTemplate;
+        }
+        rootTemplateTried = true;
+        Spawned p;
+        try {
+            p = spawn(List.of("corral-supervisor", "--root-template"), -1, List.of());
+        } catch (SyscallException e) {
+            LOG.warn("cannot spawn {} --root-template: {}; standbys make their own namespaces", binary, e.getMessage());
+            return -1;
+        }
+        try (AFUNIXSocketChannel control = FileDescriptorCast.unsafeUsing(p.controlFd()).as(AFUNIXSocketChannel.class)) {
+            Native.waitpid(p.pid());
+            control.socket().setSoTimeout(TEMPLATE_TIMEOUT_MS);
+            byte[] buf = new byte[64];
+            int n = control.socket().getInputStream().read(buf);
+            String line = n > 0 ? new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII).trim() : "";
+            if (!line.matches("ready [0-9]+")) {
+                LOG.warn("no template mount namespace ('{}'); standbys make their own", line);
+                return -1;
+            }
+            rootTemplate = Native.open("/proc/" + line.substring("ready ".length()) + "/ns/mnt", 0, 0);
+        } catch (IOException e) {
+            LOG.warn("no template mount namespace: {}; standbys make their own", e.getMessage());
+        } finally {
+            Native.closeQuietly(p.planFd()); // the template process ends; its namespace stays with our fd
+        }
+        return rootTemplate;
+    }
+
+    private static final int TEMPLATE_TIMEOUT_MS = 5000;
+
     private void spawnStandby() {
         if (closed) {
             return;
         }
         try {
-            Spawned p = spawn(List.of("corral-supervisor", "--standby"), -1, List.of());
+            int template = rootTemplate();
+            Spawned p = template < 0 ? spawn(List.of("corral-supervisor", "--standby"), -1, List.of())
+                    : spawn(List.of("corral-supervisor", "--standby", "--rootns"), -1, List.of(template));
             AFUNIXSocketChannel control;
             try {
                 control = FileDescriptorCast.unsafeUsing(p.controlFd()).as(AFUNIXSocketChannel.class);
@@ -285,6 +331,13 @@ public final class SupervisorSpawner implements AutoCloseable {
         Standby s = standby.getAndSet(null);
         if (s != null) {
             s.close();
+        }
+        try {
+            if (refills.awaitTermination(5, TimeUnit.SECONDS)) {
+                Native.closeQuietly(rootTemplate);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
