@@ -329,7 +329,7 @@ public final class Rig implements AutoCloseable {
                 try {
                     String plan = Files.readSymbolicLink(dir.resolve("fd/3")).toString();
                     if (plan.startsWith("pipe:") && servicePipes.contains(plan)
-                            && Processes.cmdline(pid).equals("corral-supervisor --standby")) {
+                            && Processes.cmdline(pid).startsWith("corral-supervisor --standby")) {
                         result.add(pid);
                     }
                 } catch (IOException | RuntimeException e) {
