@@ -38,8 +38,7 @@ struct init {
 	const struct step *chdir_step;
 	const struct step *capdrop_step;
 	int *trees; /* by step index: the supervisor's tree for an `idmap` step, or -1 */
-	int hostroot; /* the root init started with (O_PATH): host paths after a pivot */
-	int rootns;   /* the supervisor's mount namespace for `enterroot`, or -1 */
+	int rootns; /* the supervisor's mount namespace for `enterroot`, or -1 */
 };
 
 static int fail_step(const struct step *s, const char *arg)
@@ -96,24 +95,14 @@ static int do_ifup(const struct step *s)
 	return rc;
 }
 
-/* A host path (absolute) as seen from the root init started with, which a
- * `pivotkeep` has since replaced: relative to that root's descriptor. */
-static const char *from_host_root(const char *path)
-{
-	while (*path == '/')
-		path++;
-	return *path ? path : ".";
-}
-
 /* "0" is the writer itself. Written to a cgroup v1 `tasks` file by a
  * single-threaded process, it moves that process without the write side of
  * the kernel's global cgroup_threadgroup_rwsem, which waits for an RCU grace
  * period (milliseconds) each time; the supervisor writing init's PID to
- * `cgroup.procs` takes it. The path is the host's: after a gate the join may
- * follow the pivot. */
-static int do_cgroupjoin(struct init *in, const struct step *s)
+ * `cgroup.procs` takes it. */
+static int do_cgroupjoin(const struct step *s)
 {
-	int fd = openat(in->hostroot, from_host_root(s->args[0]), O_WRONLY | O_CLOEXEC);
+	int fd = open(s->args[0], O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, "0", 1) != 1) {
 		fail_step(s, s->args[0]);
@@ -312,25 +301,6 @@ static int do_pty(struct init *in, const struct step *s)
 	return r;
 }
 
-/* A bind mount of a host directory (SOURCE, looked up from the root init
- * started with) at TARGET (looked up from the root it has now): between
- * `pivotkeep` and `dropoldroot` the host's tree is still attached, which a
- * bind needs, but no longer reachable by path. */
-static int do_hostbind(struct init *in, const struct step *s)
-{
-	int tree = (int)syscall(SYS_open_tree, in->hostroot, from_host_root(s->args[0]),
-				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-
-	if (tree < 0)
-		return fail_step(s, s->args[0]);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, s->args[1], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-		close(tree);
-		return fail_step(s, s->args[1]);
-	}
-	close(tree);
-	return 0;
-}
-
 /* The service's `go`, forwarded by the supervisor as one byte: the steps
  * before ran while the service made the container's cgroups. EOF: the
  * supervisor is gone (the start was abandoned). */
@@ -347,37 +317,15 @@ static int do_gate(struct init *in)
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
- * "." then removes the old root without needing a directory for it.
- * `pivotkeep` and `dropoldroot` are the two halves, with steps in between
- * that still need the host's tree (hostbind). pivot_root(2) visits every
- * thread on the host (it moves their root and cwd if they were the old
- * root), so with many containers running it is slow: a gated plan does it
- * before the gate, while the service is busy. */
-static int do_pivotkeep(const struct step *s)
+ * "." then removes the old root without needing a directory for it. */
+static int do_pivot(const struct step *s)
 {
 	const char *root = s->args[0];
 
-	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		return fail_step(s, root);
 	return 0;
-}
-
-static int detach_old_root(void)
-{
-	return umount2(".", MNT_DETACH) < 0 || chdir("/") < 0 ? -1 : 0;
-}
-
-static int do_dropoldroot(const struct step *s)
-{
-	return detach_old_root() < 0 ? fail_step(s, ".") : 0;
-}
-
-/* Both halves at once, a failure of either naming the root. */
-static int do_pivot(const struct step *s)
-{
-	if (do_pivotkeep(s) < 0)
-		return -1;
-	return detach_old_root() < 0 ? fail_step(s, s->args[0]) : 0;
 }
 
 /* ROOT becomes init's root without pivot_root(2): a copy of the container's
@@ -406,8 +354,6 @@ static int do_enterroot(struct init *in, const struct step *s)
 	close(tree);
 	close(in->rootns);
 	in->rootns = -1;
-	close(in->hostroot);
-	in->hostroot = -1;
 	return 0;
 }
 
@@ -425,7 +371,7 @@ static int do_umount(const struct step *s)
 static int run_step(struct init *in, const struct step *s)
 {
 	switch (s->op) {
-	case OP_CGROUPJOIN: return do_cgroupjoin(in, s);
+	case OP_CGROUPJOIN: return do_cgroupjoin(s);
 	case OP_HOSTNAME: return do_hostname(s);
 	case OP_MOUNT: return do_mount(s);
 	case OP_MKDIR: return do_mkdir(s);
@@ -438,10 +384,7 @@ static int run_step(struct init *in, const struct step *s)
 	case OP_IFUP: return do_ifup(s);
 	case OP_PTY: return do_pty(in, s);
 	case OP_PIVOT: return do_pivot(s);
-	case OP_PIVOTKEEP: return do_pivotkeep(s);
-	case OP_DROPOLDROOT: return do_dropoldroot(s);
 	case OP_ENTERROOT: return do_enterroot(in, s);
-	case OP_HOSTBIND: return do_hostbind(in, s);
 	case OP_GATE: return do_gate(in);
 	case OP_UMOUNT: return do_umount(s);
 	/* Deferred to exec time, see exec_init(). */
@@ -588,7 +531,7 @@ static __attribute__((noreturn)) void die(struct init *in)
 
 void init_main(const struct plan *plan, int sync_fd, int rootns)
 {
-	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1, .hostroot = -1, .rootns = rootns };
+	struct init in = { .plan = plan, .sync_fd = sync_fd, .stdio_fd = -1, .rootns = rootns };
 	sigset_t none;
 
 	/* The supervisor blocks SIGCHLD (for its signalfd) and ignores SIGPIPE,
@@ -605,11 +548,6 @@ void init_main(const struct plan *plan, int sync_fd, int rootns)
 	 * service has done its part when the plan pauses). EOF: it is gone. */
 	if (!await_release(&in))
 		_exit(1);
-	in.hostroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (in.hostroot < 0) {
-		fail_errno(errno, -1, "hostroot", "/");
-		die(&in);
-	}
 	for (int i = 0; i < plan->nsteps; i++) {
 		const struct step *s = &plan->steps[i];
 		int r = s->op == OP_EXEC ? exec_init(&in, s) : run_step(&in, s);

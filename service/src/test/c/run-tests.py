@@ -654,20 +654,20 @@ def test_cgroupjoin():
 
 
 def test_gate():
-    """gate: steps before it run at once, the rest after go; pivotkeep, hostbind, dropoldroot."""
+    """gate: steps before it run at once, the rest after go: a join and a bind of the cgroup made meanwhile, the root."""
     root, shared = path("root"), path("shared")
     base = v1_hierarchy()
     cg = os.path.join(base, "corral-gate-%d" % os.getpid()) if base else None
     if not cg:
         print("  NOTE: no cgroup v1 pids hierarchy (a pure v2 host); the join after the gate not exercised")
     pre = [s for s in rootfs_steps(root, shared) if s[0] != "pivot"]
-    after = [("file", "/shared/postgate", "0644")]
+    after = [("file", root + "/shared/postgate", "0644")]
     if cg:
-        after += [("cgroupjoin", os.path.join(cg, "tasks")), ("hostbind", cg, "/cg")]
+        after += [("cgroupjoin", os.path.join(cg, "tasks")), ("mount", cg, root + "/cg", "", MS_BIND, "")]
     script = "cat /proc/self/cgroup > /shared/cgroup.txt; ls /cg > /shared/cg.txt; cat /proc/self/mountinfo > /shared/mi"
     p = plan(headers("t-gate") + [("mkdir", root + "/cg", "0755")] + pre +
-             [("file", root + "/shared/pregate", "0644"), ("pivotkeep", root), ("gate",)] + after +
-             [("dropoldroot",)] + tail(["/bin/sh", "-c", script]))
+             [("file", root + "/shared/pregate", "0644"), ("gate",)] + after +
+             [("pivot", root)] + tail(["/bin/sh", "-c", script]))
     conn = spawn(p)
     try:
         f = conn.line().split()
@@ -686,8 +686,8 @@ def test_gate():
         if cg:
             lines = [l for l in read_file(os.path.join(shared, "cgroup.txt")).splitlines() if ":pids:" in l]
             check(len(lines) == 1 and lines[0].endswith(":pids:/" + os.path.basename(cg)),
-                  "init joined after the pivot, got %r" % lines)
-            check("tasks" in read_file(os.path.join(shared, "cg.txt")).split(), "hostbind: the cgroup at /cg")
+                  "init joined after the gate, got %r" % lines)
+            check("tasks" in read_file(os.path.join(shared, "cg.txt")).split(), "the cgroup bound at /cg")
     finally:
         conn.close()
         if cg and os.path.isdir(cg):

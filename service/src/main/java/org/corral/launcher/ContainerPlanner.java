@@ -323,7 +323,7 @@ public final class ContainerPlanner {
      * The container sees only its own cgroup: each hierarchy's container directory is bound
      * where the host mounts the hierarchy, on a small tmpfs that is then made read-only. In a
      * gated plan ({@code afterGate} not null) the directories are bound after the gate, when the
-     * Launcher has made them, from the host's tree ({@code hostbind}).
+     * Launcher has made them.
      */
     private static void cgroups(Plan plan, Plan afterGate, String base, Context ctx) {
         long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -350,11 +350,7 @@ public final class ContainerPlanner {
     }
 
     private static void bindCgroup(Plan plan, Plan afterGate, Path dir, String target) {
-        if (afterGate == null) {
-            plan.step("mount", dir, target, "", MS_BIND, "");
-        } else {
-            afterGate.step("hostbind", dir, target);
-        }
+        (afterGate != null ? afterGate : plan).step("mount", dir, target, "", MS_BIND, "");
     }
 
     /**

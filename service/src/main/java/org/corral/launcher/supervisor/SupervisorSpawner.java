@@ -43,8 +43,10 @@ public final class SupervisorSpawner implements AutoCloseable {
     /** How long a start waits for a standby being spawned; a spawn takes about 1.5 ms. */
     private static final long REFILL_WAIT_MS = 20;
 
-    /** A supervisor waiting for its plan: the plan pipe's write end and our control socket end. */
-    /** Its control socket is a channel already (junixsocket's cast and non-blocking mode: 60-80 us at a start). */
+    /**
+     * A supervisor waiting for its plan: the plan pipe's write end and our control socket end,
+     * already a channel (junixsocket's cast and non-blocking mode: 60-80 us at a start).
+     */
     private record Standby(int planFd, int controlFd, AFUNIXSocketChannel control) {
         void close() {
             Native.closeQuietly(planFd);
